@@ -1,0 +1,18 @@
+using JobQueue.AppHost.Hosting;
+
+namespace JobQueue.AppHost;
+
+/// <summary>JobQueue's own conventions on top of the hosting model.</summary>
+internal static class Extensions
+{
+    /// <summary>A resource's folder under the data folder (<c>--data-dir</c>, default <c>&lt;repo&gt;/.data</c>).</summary>
+    public static string DataDirectory(this DistributedApplicationBuilder builder, string resource) =>
+        Path.Combine(builder.Options.DataDirectory, resource);
+
+    /// <summary>
+    /// A worker finishes its running jobs for up to WORKER_SHUTDOWN_TIMEOUT (default 30 s) when stopped; it gets five
+    /// more seconds to report them before it is killed.
+    /// </summary>
+    public static TimeSpan WorkerStopGrace(this DistributedApplicationBuilder builder) =>
+        builder.Options.WorkerShutdownTimeout + TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,17 @@
+using JobQueue.Storage.Postgres;
+using JobQueue.Storage.Redis;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace JobQueue.ServiceDefaults.Data;
+
+/// <summary>The storage seams every service may use, as singletons over the shared data sources.</summary>
+public static class StorageRegistration
+{
+    public static IServiceCollection AddJobQueueStorage(this IServiceCollection services)
+    {
+        services.AddSingleton<PostgresJobStore>();
+        services.AddSingleton<PostgresWorkerStore>();
+        services.AddSingleton<RedisBroker>();
+        return services;
+    }
+}

@@ -1,0 +1,134 @@
+using JobQueue.Core.Configuration;
+using JobQueue.ServiceDefaults.Auth;
+using JobQueue.ServiceDefaults.Data;
+using JobQueue.ServiceDefaults.Health;
+using JobQueue.ServiceDefaults;
+using JobQueue.ServiceDefaults.Http;
+using Microsoft.AspNetCore.Hosting;
+using JobQueue.Storage.Redis;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// What every JobQueue service shares, in the shape of Aspire's ServiceDefaults: telemetry, health, service
+/// discovery, resilience, the Postgres and Redis clients, settings, the JSON envelope and authentication.
+/// </summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>Meter and activity-source names of our own code (each service creates its meters under this prefix).</summary>
+    public const string TelemetryPrefix = "JobQueue";
+
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        var settings = JobQueueSettings.From(key => builder.Configuration[key]);
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ICallerResolver, StaticKeyCallerResolver>();
+
+        builder.ConfigureOpenTelemetry();
+        builder.AddDataSources(settings);
+        builder.AddDefaultHealthChecks();
+
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            http.AddStandardResilienceHandler();
+            http.AddServiceDiscovery();
+        });
+
+        builder.Services.AddHostedService<ParentProcessWatcher>();
+        builder.Services.AddSingleton(new ServiceStartTime(DateTime.UtcNow));
+        builder.Services.ConfigureHttpJsonOptions(o => JsonDefaults.Apply(o.SerializerOptions));
+        builder.Services.AddProblemDetails();
+        builder.Services.AddRequestTimeouts();
+        if (builder is WebApplicationBuilder web)
+        {
+            web.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes);
+        }
+
+        return builder;
+    }
+
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddMeter(TelemetryPrefix + ".*")
+                .AddPrometheusExporter())
+            .WithTracing(tracing => tracing
+                .AddSource(builder.Environment.ApplicationName)
+                .AddSource(TelemetryPrefix + ".*")
+                .AddAspNetCoreInstrumentation(o => o.Filter = ctx =>
+                    !ctx.Request.Path.StartsWithSegments("/health") && !ctx.Request.Path.StartsWithSegments("/alive") && !ctx.Request.Path.StartsWithSegments("/metrics"))
+                .AddHttpClientInstrumentation()
+                .AddNpgsql());
+
+        // OTLP only when an endpoint is configured, as Aspire's ServiceDefaults do.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        }
+
+        return builder;
+    }
+
+    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"])
+            .AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"])
+            .AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
+        return builder;
+    }
+
+    /// <summary>
+    /// <c>/health</c> (Postgres and Redis reachable: 200, else 503, in the envelope as the original),
+    /// <c>/alive</c> (the process answers) and <c>/metrics</c> (Prometheus text).
+    /// </summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks("/health", new HealthCheckOptions
+        {
+            Predicate = r => r.Tags.Contains("ready") || r.Tags.Contains("live"),
+            ResponseWriter = HealthResponse.WriteAsync,
+        });
+        app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains("live"), ResponseWriter = HealthResponse.WriteAsync });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+
+    /// <summary>
+    /// The HTTP pipeline every API shares: request id, the JSON envelope for errors (including 404/405 and
+    /// unhandled exceptions) and 503 when Postgres or Redis is unreachable.
+    /// </summary>
+    public static WebApplication UseJobQueueApiDefaults(this WebApplication app)
+    {
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseMiddleware<ErrorEnvelopeMiddleware>();
+        app.UseStatusCodePages(StatusCodeEnvelope.WriteAsync);
+        return app;
+    }
+}
+
+/// <summary>When the process started (for <c>uptime</c> in /health).</summary>
+public sealed record ServiceStartTime(DateTime Utc);

@@ -1,0 +1,243 @@
+namespace JobQueue.Storage.Postgres;
+
+/// <summary>
+/// Every runtime statement of the job store. Each state write is a compare-and-set on the expected status (and
+/// attempt, for the outcome of a run): zero rows means the race was lost, and the caller says what it does then.
+/// </summary>
+internal static class JobSql
+{
+    public const string Columns =
+        """
+        id, owner, api_key_id, type, payload::text AS payload, priority, status, attempts, max_attempts, queue_name,
+        scheduled_at, created_at, started_at, completed_at, worker_id, lease_until, error_message, result::text AS result,
+        timeout_seconds, ttl_seconds, expires_at, tags::text AS tags, requeued_from, trace_parent
+        """;
+
+    public const string Insert =
+        """
+        INSERT INTO jobs (id, owner, api_key_id, type, payload, priority, status, attempts, max_attempts, queue_name,
+                          scheduled_at, created_at, timeout_seconds, ttl_seconds, tags, requeued_from, trace_parent)
+        SELECT u.id, u.owner, u.api_key_id, u.type, u.payload::jsonb, u.priority, 'pending', 0, u.max_attempts, u.queue_name,
+               u.scheduled_at, u.created_at, u.timeout_seconds, u.ttl_seconds, u.tags::jsonb, u.requeued_from, u.trace_parent
+        FROM unnest(@ids, @owners, @api_key_ids, @types, @payloads, @priorities, @max_attempts, @queues,
+                    @scheduled, @created, @timeouts, @ttls, @tags, @requeued_from, @trace_parents)
+             AS u(id, owner, api_key_id, type, payload, priority, max_attempts, queue_name,
+                  scheduled_at, created_at, timeout_seconds, ttl_seconds, tags, requeued_from, trace_parent)
+        """;
+
+    // Claim: only a job still waiting and due can start; a duplicate index entry or a cancelled job loses here.
+    public const string Claim =
+        """
+        UPDATE jobs
+        SET status = 'running', attempts = attempts + 1, started_at = @now, worker_id = @worker_id,
+            lease_until = @lease_until, cancel_requested = false
+        WHERE id = ANY(@ids) AND status = ANY(@from) AND scheduled_at <= @now + interval '1 second'
+        RETURNING id, owner, type, payload::text AS payload, attempts, max_attempts, queue_name, priority,
+                  timeout_seconds, trace_parent, created_at, started_at
+        """;
+
+    public const string Complete =
+        """
+        UPDATE jobs j
+        SET status = 'completed', completed_at = @now, result = u.result::jsonb, lease_until = NULL, error_message = NULL,
+            expires_at = CASE WHEN j.ttl_seconds IS NULL THEN NULL ELSE @now + make_interval(secs => j.ttl_seconds) END
+        FROM unnest(@ids, @attempts, @results) AS u(id, attempt, result)
+        WHERE j.id = u.id AND j.status = 'running' AND j.attempts = u.attempt AND j.worker_id = @worker_id
+        RETURNING j.id
+        """;
+
+    public const string Fail =
+        """
+        UPDATE jobs
+        SET status = 'failed', scheduled_at = @retry_at, error_message = @error, lease_until = NULL
+        WHERE id = @id AND status = 'running' AND attempts = @attempt AND worker_id = @worker_id
+        RETURNING queue_name, priority
+        """;
+
+    // Dead: the attempt is settled and the DLQ entry written in one statement, so neither exists without the other.
+    public const string Kill =
+        """
+        WITH dead AS (
+            UPDATE jobs
+            SET status = 'dead', completed_at = @now, error_message = @error, lease_until = NULL,
+                expires_at = CASE WHEN ttl_seconds IS NULL THEN NULL ELSE @now + make_interval(secs => ttl_seconds) END
+            WHERE id = @id AND status = ANY(@from) AND attempts = @attempt AND (@worker_id::text IS NULL OR worker_id = @worker_id)
+            RETURNING *)
+        INSERT INTO dead_letter_jobs (id, job_id, owner, api_key_id, type, payload, priority, queue_name, max_attempts,
+                                      total_attempts, last_error, died_at, original_created_at, expires_at, tags)
+        SELECT @dlq_id, id, owner, api_key_id, type, payload, priority, queue_name, max_attempts,
+               attempts, error_message, @now, created_at, @dlq_expires_at, tags
+        FROM dead
+        RETURNING id
+        """;
+
+    public const string MarkCancelled =
+        """
+        UPDATE jobs
+        SET status = 'cancelled', completed_at = @now, lease_until = NULL, error_message = COALESCE(@error, error_message),
+            expires_at = CASE WHEN ttl_seconds IS NULL THEN NULL ELSE @now + make_interval(secs => ttl_seconds) END
+        WHERE id = @id AND status = 'running' AND attempts = @attempt AND worker_id = @worker_id
+        RETURNING id
+        """;
+
+    public const string CancelWaiting =
+        """
+        UPDATE jobs
+        SET status = 'cancelled', completed_at = @now, lease_until = NULL,
+            expires_at = CASE WHEN ttl_seconds IS NULL THEN NULL ELSE @now + make_interval(secs => ttl_seconds) END
+        WHERE id = @id AND (@owner::text IS NULL OR owner = @owner) AND status = ANY(@from)
+        RETURNING queue_name
+        """;
+
+    public const string RequestCancel =
+        """
+        UPDATE jobs SET cancel_requested = true
+        WHERE id = @id AND (@owner::text IS NULL OR owner = @owner) AND status = 'running'
+        RETURNING id
+        """;
+
+    // Hand back on shutdown: the attempt did not happen, so it is not counted.
+    public const string HandBack =
+        """
+        UPDATE jobs j
+        SET status = 'pending', attempts = j.attempts - 1, worker_id = NULL, lease_until = NULL, started_at = NULL, scheduled_at = @now
+        FROM unnest(@ids, @attempts) AS u(id, attempt)
+        WHERE j.id = u.id AND j.status = 'running' AND j.attempts = u.attempt AND j.worker_id = @worker_id
+        RETURNING j.id, j.queue_name, j.priority, j.scheduled_at
+        """;
+
+    public const string ExtendLeases =
+        """
+        UPDATE jobs SET lease_until = @lease_until
+        WHERE id = ANY(@ids) AND status = 'running' AND worker_id = @worker_id
+        RETURNING id, cancel_requested
+        """;
+
+    // Lease rescue, part 1: attempts left -> back to pending at once (the worker died; its attempt counts).
+    public const string RescueToPending =
+        """
+        WITH expired AS (
+            SELECT id FROM jobs
+            WHERE status = 'running' AND lease_until < @now AND attempts < max_attempts
+            ORDER BY lease_until LIMIT @limit
+            FOR UPDATE SKIP LOCKED)
+        UPDATE jobs j
+        SET status = 'pending', scheduled_at = @now, lease_until = NULL,
+            error_message = 'lease expired: worker ' || COALESCE(j.worker_id, '?') || ' stopped heartbeating', worker_id = NULL
+        FROM expired WHERE j.id = expired.id
+        RETURNING j.id, j.queue_name, j.priority, j.scheduled_at
+        """;
+
+    // Lease rescue, part 2: attempts spent -> the ids to kill (each through Kill, so each gets its DLQ entry).
+    public const string ExpiredWithoutAttempts =
+        """
+        SELECT id, attempts FROM jobs
+        WHERE status = 'running' AND lease_until < @now AND attempts >= max_attempts
+        ORDER BY lease_until LIMIT @limit
+        """;
+
+    public const string WaitingPage =
+        """
+        SELECT id, queue_name, priority, scheduled_at FROM jobs
+        WHERE status IN ('pending', 'failed') AND (scheduled_at, id) > (@after_at, @after_id) AND scheduled_at <= @until
+        ORDER BY scheduled_at, id
+        LIMIT @limit
+        """;
+
+    public const string WaitingByIds =
+        """
+        SELECT id, queue_name, priority, scheduled_at FROM jobs
+        WHERE id = ANY(@ids) AND status IN ('pending', 'failed')
+        """;
+
+    public const string Retry =
+        """
+        UPDATE jobs
+        SET status = 'pending', attempts = 0, scheduled_at = @now, completed_at = NULL, started_at = NULL,
+            worker_id = NULL, lease_until = NULL, expires_at = NULL, cancel_requested = false
+        WHERE id = @id AND (@owner::text IS NULL OR owner = @owner) AND status = ANY(@from)
+        RETURNING
+        """ + " " + Columns;
+
+    public const string MarkDlqRequeuedForJob =
+        """
+        UPDATE dead_letter_jobs SET requeued = true, requeued_at = @now, new_job_id = @job_id
+        WHERE job_id = @job_id AND NOT requeued
+        """;
+
+    public const string Get = "SELECT " + Columns + " FROM jobs WHERE id = @id AND (@owner::text IS NULL OR owner = @owner)";
+
+    public const string GetResult =
+        "SELECT status, result::text AS result FROM jobs WHERE id = @id AND (@owner::text IS NULL OR owner = @owner)";
+
+    public const string StatusOf = "SELECT status FROM jobs WHERE id = @id AND (@owner::text IS NULL OR owner = @owner)";
+
+    public const string ListWhere =
+        """
+        WHERE (@owner::text IS NULL OR owner = @owner)
+          AND (@status::text IS NULL OR status = @status)
+          AND (@type::text IS NULL OR type = @type)
+          AND (@queue::text IS NULL OR queue_name = @queue)
+          AND (@tags::jsonb IS NULL OR tags @> @tags::jsonb)
+        """;
+
+    public const string List =
+        "SELECT " + Columns + ", count(*) OVER () AS total_count FROM jobs " + ListWhere +
+        " ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset";
+
+    public const string Count = "SELECT count(*) FROM jobs " + ListWhere;
+
+    public const string ListAfterCursor =
+        "SELECT " + Columns + " FROM jobs " + ListWhere +
+        " AND (@cursor_at::timestamptz IS NULL OR (created_at, id) < (@cursor_at, @cursor_id)) ORDER BY created_at DESC, id DESC LIMIT @limit";
+
+    public const string Purge =
+        """
+        DELETE FROM jobs
+        WHERE (@owner::text IS NULL OR owner = @owner) AND status IN ('completed', 'dead', 'cancelled')
+          AND COALESCE(completed_at, created_at) < @before
+        """;
+
+    public const string PurgeExpired =
+        """
+        DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE expires_at < @now LIMIT @limit)
+        """;
+
+    public const string PurgeExpiredDlq =
+        """
+        DELETE FROM dead_letter_jobs WHERE id IN (SELECT id FROM dead_letter_jobs WHERE expires_at < @now AND NOT requeued LIMIT @limit)
+        """;
+
+    public const string Stats =
+        """
+        SELECT
+            count(*)                                                   AS total_jobs,
+            count(*) FILTER (WHERE status = 'pending')                 AS pending,
+            count(*) FILTER (WHERE status = 'running')                 AS running,
+            count(*) FILTER (WHERE status = 'completed')               AS completed,
+            count(*) FILTER (WHERE status = 'failed')                  AS failed,
+            count(*) FILTER (WHERE status = 'dead')                    AS dead,
+            count(*) FILTER (WHERE status = 'cancelled')               AS cancelled,
+            count(*) FILTER (WHERE status = 'completed' AND completed_at > @now - interval '1 minute') AS jobs_per_minute,
+            (SELECT count(*) FROM dead_letter_jobs d WHERE (@owner::text IS NULL OR d.owner = @owner) AND NOT d.requeued) AS dlq_count,
+            (SELECT count(*) FROM workers w WHERE w.status = 'active' AND w.last_seen > @now - @stale) AS active_workers
+        FROM jobs WHERE (@owner::text IS NULL OR owner = @owner)
+        """;
+
+    public const string DlqColumns =
+        """
+        id, job_id, owner, api_key_id, type, payload::text AS payload, priority, queue_name, max_attempts, total_attempts,
+        last_error, died_at, original_created_at, requeued, requeued_at, new_job_id, expires_at, tags::text AS tags
+        """;
+
+    public const string DlqList =
+        "SELECT " + DlqColumns + ", count(*) OVER () AS total_count FROM dead_letter_jobs " +
+        "WHERE (@owner::text IS NULL OR owner = @owner) AND (@include_requeued OR NOT requeued) " +
+        "ORDER BY died_at DESC, id DESC LIMIT @limit OFFSET @offset";
+
+    public const string DlqTake =
+        "UPDATE dead_letter_jobs SET requeued = true, requeued_at = @now, new_job_id = @new_job_id " +
+        "WHERE id = @id AND (@owner::text IS NULL OR owner = @owner) AND NOT requeued RETURNING " + DlqColumns;
+
+    public const string DlqExists = "SELECT requeued FROM dead_letter_jobs WHERE id = @id AND (@owner::text IS NULL OR owner = @owner)";
+}

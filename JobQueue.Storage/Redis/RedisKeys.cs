@@ -1,0 +1,42 @@
+using JobQueue.Core.Jobs;
+using StackExchange.Redis;
+
+namespace JobQueue.Storage.Redis;
+
+/// <summary>
+/// Every Redis key and channel, under one prefix so several installs or test runs share a server.
+/// <list type="bullet">
+/// <item><c>{p}ready:{queue}</c> sorted set of job ids scored by <see cref="Core.Scheduling.PriorityScore"/>.</item>
+/// <item><c>{p}delayed</c> sorted set of <c>queueIndex|score|id</c> scored by ready time (ms).</item>
+/// <item><c>{p}claims</c> sorted set of ids popped by a worker and not yet confirmed in Postgres, scored by deadline (ms).</item>
+/// <item><c>{p}index-epoch</c> present while the index is complete; its absence (a flush, a new Redis) triggers a rebuild.</item>
+/// <item>channels <c>{p}wake</c> (jobs became ready) and <c>{p}cancel</c> (a running job was cancelled).</item>
+/// </list>
+/// </summary>
+public sealed class RedisKeys(string prefix)
+{
+    public string Prefix { get; } = prefix;
+
+    public RedisKey Ready(string queue) => Prefix + "ready:" + queue;
+
+    public RedisKey[] AllReady { get; } = QueueNames.All.Select(q => (RedisKey)(prefix + "ready:" + q)).ToArray();
+
+    public RedisKey Delayed { get; } = prefix + "delayed";
+
+    public RedisKey Claims { get; } = prefix + "claims";
+
+    public RedisKey IndexEpoch { get; } = prefix + "index-epoch";
+
+    public RedisChannel WakeChannel { get; } = RedisChannel.Literal(prefix + "wake");
+
+    public RedisChannel CancelChannel { get; } = RedisChannel.Literal(prefix + "cancel");
+
+    /// <summary>1-based index of a queue in <see cref="AllReady"/> (the Lua scripts address queues by it).</summary>
+    public static int QueueIndex(string queue) => queue switch
+    {
+        QueueNames.Critical => 1,
+        QueueNames.Default => 2,
+        QueueNames.Bulk => 3,
+        _ => throw new ArgumentOutOfRangeException(nameof(queue), queue, "unknown queue"),
+    };
+}

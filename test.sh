@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Builds the solution once, runs every test project (in parallel across assemblies), and ends with the line
+#   N passed, N failed
+# Exit status 1 when the build fails, a test fails, a test host crashes or hangs, or no test ran.
+# Environment: TEST_RESULTS_DIR (default ./TestResults), TEST_FILTER (a dotnet test --filter expression).
+set -uo pipefail
+cd "$(dirname "$0")"
+
+has_postgres() {
+  [[ -n "${POSTGRES_BINDIR:-}" && -x "$POSTGRES_BINDIR/postgres" ]] && return 0
+  compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null
+}
+
+has_redis() { command -v redis-server >/dev/null 2>&1 || [[ -x /usr/bin/redis-server ]]; }
+
+missing=()
+has_postgres || missing+=(postgresql)
+has_redis || missing+=(redis-server)
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "test.sh: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  else
+    # Tests still run against servers named by JOBQUEUE_TEST_POSTGRES / JOBQUEUE_TEST_REDIS.
+    echo "test.sh: ${missing[*]} not installed; install with: sudo apt-get install -y ${missing[*]}" >&2
+  fi
+fi
+
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+
+echo "test.sh: building"
+if ! dotnet build JobQueue.sln -c Debug -v minimal -nologo; then
+  echo "test.sh: the build failed"
+  echo "0 passed, 0 failed"
+  exit 1
+fi
+
+results="${TEST_RESULTS_DIR:-$PWD/TestResults}"
+rm -rf "$results"
+mkdir -p "$results"
+
+# LogFilePrefix gives each test assembly its own .trx (a shared LogFileName would be overwritten by each project).
+# A hung test host is dumped and killed after 10 minutes; the whole run is capped well under CI's 30.
+filter=()
+[[ -n "${TEST_FILTER:-}" ]] && filter=(--filter "$TEST_FILTER")
+echo "test.sh: testing"
+timeout --signal=TERM --kill-after=30s 25m \
+  dotnet test JobQueue.sln --no-build -c Debug "${filter[@]}" \
+    --logger "trx;LogFilePrefix=results" --results-directory "$results" \
+    --blame-hang --blame-hang-timeout 10m --blame-hang-dump-type mini
+test_status=$?
+
+passed=0 failed=0 skipped=0
+failed_names=()
+shopt -s nullglob globstar
+for trx in "$results"/**/*.trx; do
+  # One <UnitTestResult .../> per test; the attributes sit on the element's first line.
+  while IFS=$'\t' read -r outcome name; do
+    case "$outcome" in
+      Passed) passed=$((passed + 1)) ;;
+      NotExecuted | Inconclusive) skipped=$((skipped + 1)) ;;
+      *) failed=$((failed + 1)); failed_names+=("$name ($outcome)") ;;
+    esac
+  done < <(grep -o '<UnitTestResult [^>]*>' "$trx" | sed -E \
+    -e 's/.* testName="([^"]*)".* outcome="([^"]*)".*/\2\t\1/' \
+    -e 's/&quot;/"/g; s/&apos;/'"'"'/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g')
+done
+
+if ((${#failed_names[@]})); then
+  echo
+  echo "Failed tests:"
+  printf '  %s\n' "${failed_names[@]}"
+fi
+((skipped)) && echo "$skipped skipped"
+status=0
+if ((failed > 0)); then
+  status=1
+elif ((passed == 0)); then
+  echo "test.sh: no test ran"
+  status=1
+elif ((test_status != 0)); then
+  echo "test.sh: dotnet test exited with code $test_status (a test host crashed or hung, or the run timed out)"
+  status=1
+fi
+echo "$passed passed, $failed failed"
+exit $status
