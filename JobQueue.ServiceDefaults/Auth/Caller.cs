@@ -79,7 +79,7 @@ public sealed class RequireCallerFilter(ICallerResolver resolver) : IEndpointFil
         if (caller is null)
         {
             context.HttpContext.Response.Headers.WWWAuthenticate = "ApiKey";
-            return Http.Api.Error(context.HttpContext, StatusCodes.Status401Unauthorized, error ?? "unauthorized");
+            return Http.ApiResults.Error(context.HttpContext, StatusCodes.Status401Unauthorized, error ?? "unauthorized");
         }
 
         context.HttpContext.Items[ItemKey] = caller;

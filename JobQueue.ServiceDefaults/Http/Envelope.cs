@@ -31,6 +31,8 @@ public static class JsonDefaults
         o.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         o.DictionaryKeyPolicy = null;
         o.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        // Messages quote values ('x'); the relaxed encoder keeps them readable instead of \u0027. Responses are JSON, never HTML.
+        o.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         return o;
     }
 }
@@ -49,7 +51,7 @@ public sealed class RawJsonConverter : JsonConverter<string>
 }
 
 /// <summary>Envelope answers for minimal-API handlers.</summary>
-public static class Api
+public static class ApiResults
 {
     public static IResult Ok<T>(HttpContext ctx, T data) => Write(ctx, StatusCodes.Status200OK, data, null);
 

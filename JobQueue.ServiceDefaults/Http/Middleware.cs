@@ -58,7 +58,7 @@ public sealed partial class ErrorEnvelopeMiddleware(RequestDelegate next, ILogge
             }
 
             ctx.Response.Clear();
-            await Api.WriteErrorAsync(ctx, status, message);
+            await ApiResults.WriteErrorAsync(ctx, status, message);
         }
     }
 
@@ -111,6 +111,6 @@ public static class StatusCodeEnvelope
             401 => "authentication required: send X-API-Key",
             _ => $"request failed with status {status}",
         };
-        return Api.WriteErrorAsync(ctx, status, message);
+        return ApiResults.WriteErrorAsync(ctx, status, message);
     }
 }

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text.Json;
+using JobQueue.Core.Jobs;
+using JobQueue.Core.Validation;
+using JobQueue.ServiceDefaults.Http;
+
+namespace Jobs.Api.Apis;
+
+/// <summary>Reading request bodies and query strings strictly: every refusal is an envelope with the reason.</summary>
+internal static class RequestReading
+{
+    public const int DefaultLimit = 20;
+    public const int MaxLimit = 100;
+
+    /// <summary>Reads the body as one JSON document, or returns the error answer (415, 400; 413 comes from Kestrel).</summary>
+    public static async Task<(JsonDocument? Doc, IResult? Error)> ReadJsonAsync(HttpContext ctx)
+    {
+        if (!ctx.Request.HasJsonContentType())
+        {
+            return (null, ApiResults.Error(ctx, StatusCodes.Status415UnsupportedMediaType,
+                $"Content-Type must be application/json, got '{ctx.Request.ContentType ?? "none"}'"));
+        }
+
+        try
+        {
+            var doc = await JsonDocument.ParseAsync(ctx.Request.Body, new JsonDocumentOptions { MaxDepth = 64 }, ctx.RequestAborted);
+            return (doc, null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, ApiResults.BadRequest(ctx, "malformed JSON: " + ex.Message));
+        }
+    }
+
+    public static IResult ErrorFor(HttpContext ctx, RequestError error) =>
+        error.Kind == RequestErrorKind.Malformed ? ApiResults.BadRequest(ctx, error.Message) : ApiResults.Unprocessable(ctx, error.Message);
+
+    public static bool TryId(string raw, out Guid id) => Guid.TryParseExact(raw, "D", out id);
+
+    public static IResult BadId(HttpContext ctx, string what, string raw) =>
+        ApiResults.BadRequest(ctx, $"invalid {what} id '{raw}': must be a UUID");
+
+    /// <summary>limit (default 20, 1..100) and offset (default 0, ≥ 0) from the query string.</summary>
+    public static string? TryPaging(HttpContext ctx, out int limit, out int offset)
+    {
+        limit = DefaultLimit;
+        offset = 0;
+        var q = ctx.Request.Query;
+        if (q.TryGetValue("limit", out var l) && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
+        {
+            return $"limit must be an integer between 1 and {MaxLimit}, got '{l}'";
+        }
+
+        if (q.TryGetValue("offset", out var o) && !int.TryParse(o, NumberStyles.None, CultureInfo.InvariantCulture, out offset))
+        {
+            return $"offset must be a non-negative integer, got '{o}'";
+        }
+
+        return null;
+    }
+
+    public static string? TryBool(HttpContext ctx, string name, bool fallback, out bool value)
+    {
+        value = fallback;
+        if (!ctx.Request.Query.TryGetValue(name, out var raw))
+        {
+            return null;
+        }
+
+        return bool.TryParse(raw, out value) ? null : $"{name} must be true or false, got '{raw}'";
+    }
+
+    /// <summary>Validates status/type/queue/tags filters.</summary>
+    public static string? TryFilter(HttpContext ctx, string? owner, out JobQueue.Storage.Postgres.JobListFilter filter)
+    {
+        filter = new(owner);
+        var q = ctx.Request.Query;
+        string? status = q["status"];
+        string? type = q["type"];
+        string? queue = q["queue"];
+        if (status is { Length: > 0 } && !JobStatusNames.TryParse(status, out _))
+        {
+            return $"unknown status '{status}': use one of {string.Join(", ", JobStatusNames.All)}";
+        }
+
+        if (queue is { Length: > 0 } && !QueueNames.IsKnown(queue))
+        {
+            return $"unknown queue '{queue}': use one of {string.Join(", ", QueueNames.All)}";
+        }
+
+        var tagError = TagFilter.TryParse(q["tags"], out var tags);
+        if (tagError is not null)
+        {
+            return tagError;
+        }
+
+        filter = new(owner, NullIfEmpty(status), NullIfEmpty(type), NullIfEmpty(queue), tags);
+        return null;
+    }
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+}

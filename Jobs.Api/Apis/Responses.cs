@@ -1,0 +1,77 @@
+using System.Text.Json.Serialization;
+using JobQueue.Core.Jobs;
+using JobQueue.ServiceDefaults.Http;
+using JobQueue.Storage.Postgres;
+
+namespace Jobs.Api.Apis;
+
+/// <summary>A job as the API shows it: the original's fields plus timeout, TTL and DLQ lineage.</summary>
+public sealed record JobResponse(
+    Guid Id,
+    string Type,
+    [property: JsonConverter(typeof(RawJsonConverter))] string Payload,
+    int Priority,
+    string Status,
+    int Attempts,
+    int MaxAttempts,
+    string QueueName,
+    DateTime ScheduledAt,
+    DateTime CreatedAt,
+    DateTime? StartedAt,
+    DateTime? CompletedAt,
+    string? WorkerId,
+    string? ErrorMessage,
+    [property: JsonConverter(typeof(RawJsonConverter))] string? Result,
+    Guid? ApiKeyId,
+    DateTime? ExpiresAt,
+    [property: JsonConverter(typeof(RawJsonConverter))] string Tags,
+    int? TimeoutSeconds,
+    int? TtlSeconds,
+    Guid? RequeuedFrom)
+{
+    public static JobResponse From(Job j) => new(
+        j.Id, j.Type, j.Payload, j.Priority, j.Status.ToWire(), j.Attempts, j.MaxAttempts, j.QueueName, j.ScheduledAt, j.CreatedAt,
+        j.StartedAt, j.CompletedAt, j.WorkerId, j.ErrorMessage, j.Result, j.ApiKeyId, j.ExpiresAt, j.Tags, j.TimeoutSeconds,
+        j.TtlSeconds, j.RequeuedFrom);
+}
+
+/// <summary>A DLQ entry as the API shows it.</summary>
+public sealed record DlqEntryResponse(
+    Guid Id,
+    Guid JobId,
+    string Type,
+    [property: JsonConverter(typeof(RawJsonConverter))] string Payload,
+    int Priority,
+    string QueueName,
+    int MaxAttempts,
+    int TotalAttempts,
+    string? LastError,
+    DateTime DiedAt,
+    DateTime OriginalCreatedAt,
+    bool Requeued,
+    DateTime? RequeuedAt,
+    Guid? NewJobId,
+    Guid? ApiKeyId,
+    DateTime? ExpiresAt,
+    [property: JsonConverter(typeof(RawJsonConverter))] string Tags)
+{
+    public static DlqEntryResponse From(DlqEntry e) => new(
+        e.Id, e.JobId, e.Type, e.Payload, e.Priority, e.QueueName, e.MaxAttempts, e.TotalAttempts, e.LastError, e.DiedAt,
+        e.OriginalCreatedAt, e.Requeued, e.RequeuedAt, e.NewJobId, e.ApiKeyId, e.ExpiresAt, e.Tags);
+}
+
+/// <summary>A cursor page: <c>{items, next_cursor, has_more, limit}</c> as in the original.</summary>
+public sealed record CursorPage(IReadOnlyList<JobResponse> Items, string? NextCursor, bool HasMore, int Limit);
+
+/// <summary>The original's Stats, scoped to the caller.</summary>
+public sealed record StatsResponse(
+    long TotalJobs, long Pending, long Running, long Completed, long Failed, long Dead, long Cancelled,
+    long ActiveWorkers, long JobsPerMinute, double FailedRate, long QueueDepth, long DlqCount)
+{
+    public static StatsResponse From(JobStats s)
+    {
+        var ended = s.Completed + s.Failed + s.Dead;
+        return new StatsResponse(s.TotalJobs, s.Pending, s.Running, s.Completed, s.Failed, s.Dead, s.Cancelled, s.ActiveWorkers,
+            s.JobsPerMinute, ended == 0 ? 0 : Math.Round((double)(s.Failed + s.Dead) / ended, 4), s.Pending + s.Failed + s.Running, s.DlqCount);
+    }
+}
