@@ -16,6 +16,7 @@ var jobsApi = builder.AddProject("jobs-api", "Jobs.Api")
     .WithReference(redis).WaitFor(redis);
 
 var scheduler = builder.AddProject("scheduler", "Scheduler.Service")
+    .WithReplicas(builder.Options.Schedulers)
     .WithReference(postgres).WithReference(redis)
     .WaitFor(jobsApi);
 

@@ -11,6 +11,7 @@ internal sealed partial record AppHostOptions
 
           --port N          gateway port on 127.0.0.1 (env GATEWAY_PORT; default 8080)
           --workers N       worker replicas (env WORKER_REPLICAS; default 2)
+          --schedulers N    scheduler replicas (env SCHEDULER_REPLICAS; default 1; one leader at a time)
           --data-dir DIR    where Postgres keeps its data across runs: DIR/postgres, DIR/redis
                             (env JOBQUEUE_DATA_DIR; default <repo>/.data)
           --no-services     start only Postgres and Redis and print their connection strings
@@ -25,6 +26,8 @@ internal sealed partial record AppHostOptions
     public int GatewayPort { get; init; } = 8080;
 
     public int Workers { get; init; } = 2;
+
+    public int Schedulers { get; init; } = 1;
 
     public required string DataDirectory { get; init; }
 
@@ -45,6 +48,7 @@ internal sealed partial record AppHostOptions
         {
             GatewayPort = env("GATEWAY_PORT") is { Length: > 0 } p ? ParsePort(p, "GATEWAY_PORT") : 8080,
             Workers = env("WORKER_REPLICAS") is { Length: > 0 } w ? ParseCount(w, "WORKER_REPLICAS") : 2,
+            Schedulers = env("SCHEDULER_REPLICAS") is { Length: > 0 } sc ? ParseCount(sc, "SCHEDULER_REPLICAS") : 1,
             DataDirectory = Path.GetFullPath(env("JOBQUEUE_DATA_DIR") is { Length: > 0 } d ? d : Path.Combine(repoRoot, ".data")),
             EnvironmentName = env("DOTNET_ENVIRONMENT") is { Length: > 0 } e1 ? e1 : env("ASPNETCORE_ENVIRONMENT") is { Length: > 0 } e2 ? e2 : "Development",
             WorkerShutdownTimeout = env("WORKER_SHUTDOWN_TIMEOUT") is { Length: > 0 } t ? ParseDuration(t, "WORKER_SHUTDOWN_TIMEOUT") : TimeSpan.FromSeconds(30),
@@ -58,6 +62,7 @@ internal sealed partial record AppHostOptions
             {
                 "--port" => options with { GatewayPort = ParsePort(Value(), flag) },
                 "--workers" => options with { Workers = ParseCount(Value(), flag) },
+                "--schedulers" => options with { Schedulers = ParseCount(Value(), flag) },
                 "--data-dir" => options with { DataDirectory = Path.GetFullPath(Value()) },
                 "--no-services" => options with { NoServices = true },
                 "-h" or "--help" => options with { ShowHelp = true },
