@@ -1,8 +1,9 @@
 namespace JobQueue.Core.Jobs;
 
 /// <summary>
-/// A job as stored. <see cref="Payload"/>, <see cref="Result"/> and <see cref="Tags"/> hold raw JSON text,
-/// passed through untouched so that numbers and key order survive the round trip.
+/// A job as stored. <see cref="Payload"/>, <see cref="Result"/> and <see cref="Tags"/> hold JSON text, passed
+/// through without a C# model so numbers keep their digits; Postgres stores them as jsonb, which normalises key
+/// order and whitespace (values are what is kept, not the exact text).
 /// </summary>
 public sealed record Job
 {

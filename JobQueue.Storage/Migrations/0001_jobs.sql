@@ -61,7 +61,7 @@ CREATE TABLE dead_letter_jobs (
     tags                jsonb       NOT NULL DEFAULT '{}'
 );
 CREATE INDEX dead_letter_jobs_owner_idx ON dead_letter_jobs (owner, died_at DESC, id DESC);
-CREATE INDEX dead_letter_jobs_expires_idx ON dead_letter_jobs (expires_at) WHERE expires_at IS NOT NULL AND NOT requeued;
+CREATE INDEX dead_letter_jobs_expires_idx ON dead_letter_jobs (expires_at) WHERE expires_at IS NOT NULL;
 
 CREATE TABLE workers (
     id             text        PRIMARY KEY,

@@ -205,7 +205,7 @@ internal static class JobSql
 
     public const string PurgeExpiredDlq =
         """
-        DELETE FROM dead_letter_jobs WHERE id IN (SELECT id FROM dead_letter_jobs WHERE expires_at < @now AND NOT requeued LIMIT @limit)
+        DELETE FROM dead_letter_jobs WHERE id IN (SELECT id FROM dead_letter_jobs WHERE expires_at < @now LIMIT @limit)
         """;
 
     public const string Stats =

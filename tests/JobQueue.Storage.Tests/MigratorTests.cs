@@ -1,0 +1,102 @@
+using Dapper;
+using JobQueue.Storage.Migrations;
+using JobQueue.Testing;
+using Npgsql;
+using NUnit.Framework;
+
+namespace JobQueue.Storage.Tests;
+
+/// <summary>Each test migrates a database of its own, since what is asserted is the first and later runs.</summary>
+public sealed class MigratorTests
+{
+    private readonly List<string> _databases = [];
+    private readonly List<NpgsqlDataSource> _sources = [];
+
+    private static CancellationToken Ct => TestContext.CurrentContext.CancellationToken;
+
+    private static int[] AllVersions => Migrator.All.Select(m => m.Version).ToArray();
+
+    [TearDown]
+    public async Task DropDatabasesAsync()
+    {
+        foreach (var s in _sources)
+        {
+            await s.DisposeAsync();
+        }
+
+        foreach (var db in _databases)
+        {
+            await TestSchema.DropAsync(db);
+        }
+
+        _sources.Clear();
+        _databases.Clear();
+    }
+
+    [Test]
+    public void All_IsNumberedFromOneWithoutGaps()
+    {
+        Assert.That(AllVersions, Is.EqualTo(Enumerable.Range(1, Migrator.All.Count).ToArray()));
+    }
+
+    [Test]
+    public async Task MigrateAsync_AppliesEveryMigration_OnAFreshDatabase()
+    {
+        var ds = await NewDatabaseAsync();
+
+        var applied = await Migrator.MigrateAsync(ds, Ct);
+
+        Assert.That(applied, Is.EqualTo(AllVersions));
+        await using var conn = await ds.OpenConnectionAsync(Ct);
+        var tables = (await conn.QueryAsync<string>("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).ToList();
+        Assert.That(tables, Is.SupersetOf(new[] { "jobs", "dead_letter_jobs", "workers", "schema_migrations" }));
+        Assert.That(await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM schema_migrations"), Is.EqualTo(Migrator.All.Count));
+    }
+
+    [Test]
+    public async Task MigrateAsync_AppliesNothing_WhenCalledAgain()
+    {
+        var ds = await NewDatabaseAsync();
+        await Migrator.MigrateAsync(ds, Ct);
+
+        var second = await Migrator.MigrateAsync(ds, Ct);
+
+        Assert.That(second, Is.Empty);
+    }
+
+    [Test]
+    public async Task MigrateAsync_AppliesEachMigrationOnce_WhenTwoProcessesMigrateConcurrently()
+    {
+        // Two data sources: two pools, as two services starting together would have.
+        var first = await NewDatabaseAsync();
+        var second = NpgsqlDataSource.Create(_databases[^1]);
+        _sources.Add(second);
+
+        var results = await Task.WhenAll(Migrator.MigrateAsync(first, Ct), Migrator.MigrateAsync(second, Ct));
+
+        Assert.That(results.SelectMany(r => r).Order().ToArray(), Is.EqualTo(AllVersions), "each version applied by exactly one of the two calls");
+        await using var conn = await first.OpenConnectionAsync(Ct);
+        Assert.That(await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM schema_migrations"), Is.EqualTo(Migrator.All.Count));
+    }
+
+    [Test]
+    public async Task MigrateAsync_ReleasesItsAdvisoryLock_WhenDone()
+    {
+        var ds = await NewDatabaseAsync();
+        await Migrator.MigrateAsync(ds, Ct);
+
+        await using var conn = await ds.OpenConnectionAsync(Ct);
+        var held = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+
+        Assert.That(held, Is.Zero);
+    }
+
+    private async Task<NpgsqlDataSource> NewDatabaseAsync()
+    {
+        var cs = await TestSchema.CreateAsync(Ct);
+        _databases.Add(cs);
+        var ds = NpgsqlDataSource.Create(cs);
+        _sources.Add(ds);
+        return ds;
+    }
+}
