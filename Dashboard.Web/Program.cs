@@ -1,6 +1,12 @@
 var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+builder.AddServiceDefaults();
 
-app.MapGet("/", () => "Hello World!");
+var app = builder.Build();
+app.UseJobQueueApiDefaults();
+
+// Placeholder page until the React app arrives; API-style errors still come from UseJobQueueApiDefaults.
+app.UseDefaultFiles();
+app.UseStaticFiles();
+app.MapDefaultEndpoints();
 
 app.Run();

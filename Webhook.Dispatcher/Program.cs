@@ -1,6 +1,8 @@
 var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+builder.AddServiceDefaults();
 
-app.MapGet("/", () => "Hello World!");
+var app = builder.Build();
+app.UseJobQueueApiDefaults();
+app.MapDefaultEndpoints();
 
 app.Run();
