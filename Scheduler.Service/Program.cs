@@ -1,6 +1,7 @@
 var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddScheduler();
+
 var app = builder.Build();
-
-app.MapGet("/", () => "Hello World!");
-
+app.MapDefaultEndpoints();
 app.Run();

@@ -1,0 +1,19 @@
+using Scheduler.Service.Maintenance;
+
+namespace Microsoft.Extensions.Hosting;
+
+internal static class Extensions
+{
+    public static IHostApplicationBuilder AddScheduler(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<LeaderElection>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderElection>());
+        builder.Services.AddHostedService<DelayedJobPromoter>();
+        builder.Services.AddHostedService<IndexRebuilder>();
+        builder.Services.AddHostedService<ClaimRescuer>();
+        builder.Services.AddHostedService<LeaseRescuer>();
+        builder.Services.AddHostedService<StaleIndexSweeper>();
+        builder.Services.AddHostedService<ExpiredJobCleaner>();
+        return builder;
+    }
+}
