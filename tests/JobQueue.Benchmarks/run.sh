@@ -6,7 +6,7 @@ cd "$(dirname "$0")/../.."
 workers=${1:-2}; scenario=${2:-all}; backlog=${3:-10000}
 dotnet build JobQueue.AppHost -c Release -v q -nologo >/dev/null
 dotnet build tests/JobQueue.Benchmarks -c Release -v q -nologo >/dev/null
-data=$(mktemp -d); log=$data/apphost.log; port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+data=$(mktemp -d); chmod 755 "$data"; log=$data/apphost.log; port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 API_KEY=bench-key WORKER_COUNT=${WORKER_COUNT:-64} dotnet JobQueue.AppHost/bin/Release/net10.0/JobQueue.AppHost.dll \
   --port "$port" --workers "$workers" --data-dir "$data" >"$log" 2>&1 &
 apphost=$!
