@@ -4,12 +4,14 @@ namespace Microsoft.Extensions.Hosting;
 
 internal static class Extensions
 {
+    /// <summary>The leader election and the cluster-wide roles that run on the leader only.</summary>
     public static IHostApplicationBuilder AddScheduler(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton(SchedulerOptions.From(key => builder.Configuration[key]));
         builder.Services.AddSingleton<LeaderElection>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderElection>());
-        builder.Services.AddHostedService<DelayedJobPromoter>();
         builder.Services.AddHostedService<IndexRebuilder>();
+        builder.Services.AddHostedService<DelayedJobPromoter>();
         builder.Services.AddHostedService<ClaimRescuer>();
         builder.Services.AddHostedService<LeaseRescuer>();
         builder.Services.AddHostedService<StaleIndexSweeper>();

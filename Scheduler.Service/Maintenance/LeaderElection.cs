@@ -6,103 +6,149 @@ namespace Scheduler.Service.Maintenance;
 
 /// <summary>
 /// One scheduler replica at a time runs the cluster-wide roles: the one holding a Postgres advisory lock on a
-/// dedicated connection. If it dies or loses Postgres, the lock goes with its connection and another takes over
-/// within a second.
+/// dedicated connection (<see cref="LeaderLock"/>). If it dies or loses Postgres, the lock goes with its connection
+/// and another replica takes over within about a second.
 /// </summary>
-internal sealed partial class LeaderElection(NpgsqlDataSource dataSource, TimeProvider time, ILogger<LeaderElection> logger) : BackgroundService
+/// <remarks>
+/// Leadership is also bounded in time: <see cref="IsLeader"/> turns false by itself when the lock has not been
+/// confirmed for three check intervals, so a replica whose check hangs (a network partition that Postgres notices
+/// before we do) stops acting before another replica could plausibly have taken the lock.
+/// </remarks>
+internal sealed class LeaderElection(NpgsqlDataSource dataSource, SchedulerOptions options, TimeProvider time, ILogger<LeaderElection> logger)
+    : BackgroundService
 {
     // "JQSCHEDL" folded into a bigint; distinct from the migration lock.
     private const long LockKey = 0x4A51534348454441;
-    private readonly LeaderLock _lock = new(dataSource, LockKey);
-    private volatile bool _isLeader;
 
-    public bool IsLeader => _isLeader;
+    private static readonly string Replica = $"{Environment.MachineName}/{Environment.ProcessId}";
+
+    private readonly LeaderLock _lock = new(dataSource, LockKey);
+    private TaskCompletionSource _gained = NewSignal();
+    private long _confirmedAt = long.MinValue; // TimeProvider timestamp of the last successful check while leader
+    private bool _wasLeader;
+
+    private TimeSpan Validity => options.LeaderCheckInterval * 3;
+
+    /// <summary>True while this replica holds the lock and confirmed it recently.</summary>
+    public bool IsLeader
+    {
+        get
+        {
+            var at = Interlocked.Read(ref _confirmedAt);
+            return at != long.MinValue && time.GetElapsedTime(at) < Validity;
+        }
+    }
+
+    /// <summary>Completes when this replica is leader (at once if it already is).</summary>
+    public async Task WaitUntilLeaderAsync(CancellationToken ct)
+    {
+        while (!IsLeader)
+        {
+            var signal = Volatile.Read(ref _gained).Task;
+            if (IsLeader)
+            {
+                return;
+            }
+
+            // The check interval bounds the wait even if a signal is missed in a race with a loss of leadership.
+            await Task.WhenAny(signal, Task.Delay(options.LeaderCheckInterval, time, ct)).WaitAsync(ct);
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Leadership is only sought once the schema is there, so no role ever runs against a missing table.
+        await MigrateAsync(stoppingToken);
+
         while (!stoppingToken.IsCancellationRequested)
         {
+            var leader = false;
             try
             {
-                await Migrator.MigrateAsync(dataSource, stoppingToken);
+                // A hung check must not keep us believing we lead: bound it, then drop the connection (and the lock).
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                timeout.CancelAfter(Validity);
+                leader = await _lock.TryAcquireOrKeepAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
                 break;
             }
-            catch (NpgsqlException)
+            catch (Exception ex)
             {
-                await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
-            }
-        }
-
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var leader = await _lock.TryAcquireOrKeepAsync(stoppingToken);
-            if (leader != _isLeader)
-            {
-                _isLeader = leader;
-                LogLeadership(logger, leader ? "became leader" : "is no longer leader", Environment.ProcessId);
+                logger.LeaderCheckFailed(ex.Message);
+                await _lock.ReleaseAsync();
             }
 
-            await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
+            if (leader)
+            {
+                Interlocked.Exchange(ref _confirmedAt, time.GetTimestamp());
+            }
+
+            SetLeader(leader);
+            try
+            {
+                await Task.Delay(options.LeaderCheckInterval, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
         }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        _isLeader = false;
+        SetLeader(false);
         await _lock.ReleaseAsync();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Scheduler {Change} (pid {Pid})")]
-    private static partial void LogLeadership(ILogger logger, string change, int pid);
-}
-
-/// <summary>A role that acts only while this replica leads; each tick returns how long to wait before the next.</summary>
-internal abstract partial class LeaderRole(LeaderElection election, TimeProvider time, ILogger logger) : BackgroundService
-{
-    protected TimeProvider Time => time;
-
-    protected DateTime Now => time.GetUtcNow().UtcDateTime;
-
-    protected abstract TimeSpan Idle { get; }
-
-    protected abstract Task<TimeSpan> TickAsync(CancellationToken ct);
-
-    protected virtual void OnLeadershipLost()
+    private void SetLeader(bool leader)
     {
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
+        if (!leader)
         {
-            var wait = Idle;
-            if (election.IsLeader)
-            {
-                try
-                {
-                    wait = await TickAsync(stoppingToken);
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (Exception ex)
-                {
-                    // Postgres or Redis down: log and try again; the service must outlive outages.
-                    LogTickFailed(logger, GetType().Name, ex.Message);
-                    wait = TimeSpan.FromSeconds(1);
-                }
-            }
-            else
-            {
-                OnLeadershipLost();
-            }
+            Interlocked.Exchange(ref _confirmedAt, long.MinValue);
+        }
 
-            await Task.Delay(wait, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        if (leader == _wasLeader)
+        {
+            return;
+        }
+
+        _wasLeader = leader;
+        if (leader)
+        {
+            logger.BecameLeader(Replica);
+            Volatile.Read(ref _gained).TrySetResult();
+        }
+        else
+        {
+            logger.LostLeadership(Replica);
+            Interlocked.Exchange(ref _gained, NewSignal());
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Role} failed: {Reason}")]
-    private static partial void LogTickFailed(ILogger logger, string role, string reason);
+    private async Task MigrateAsync(CancellationToken ct)
+    {
+        var delay = TimeSpan.FromMilliseconds(500);
+        while (true)
+        {
+            try
+            {
+                await Migrator.MigrateAsync(dataSource, ct);
+                logger.Migrated();
+                return;
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                // Postgres not up yet (or restarting): keep trying, a little slower each time, up to 5 s apart.
+                logger.MigrationRetry(delay, ex.Message);
+                await Task.Delay(delay, time, ct);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+            }
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

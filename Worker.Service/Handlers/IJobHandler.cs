@@ -1,29 +1,72 @@
+using System.Collections.Frozen;
 using System.Text.Json;
 
 namespace Worker.Service.Handlers;
 
-/// <summary>Runs one type of job. Implement it, register it with <c>services.AddJobHandler&lt;T&gt;()</c>.</summary>
+/// <summary>
+/// Runs one type of job. Implement it and register it with <c>services.AddJobHandler&lt;T&gt;()</c>; the job's
+/// <c>type</c> picks the handler. Handlers are singletons and run concurrently.
+/// </summary>
 public interface IJobHandler
 {
     /// <summary>The job type this handler runs (the <c>type</c> of the enqueue request).</summary>
     string Type { get; }
 
-    /// <summary>Runs one attempt; returns the result as JSON text (or null). Throwing fails the attempt.
-    /// <paramref name="ct"/> fires when the job is cancelled, times out, or the worker must stop.</summary>
+    /// <summary>
+    /// Runs one attempt; returns the result as JSON text (or null for none). Throwing fails the attempt (it is
+    /// retried after backoff, then dead-lettered). <paramref name="ct"/> fires when the job times out, is cancelled,
+    /// or the worker must give it back at the end of its shutdown grace period.
+    /// </summary>
     Task<string?> HandleAsync(JobContext context, CancellationToken ct);
 }
 
 /// <summary>What a handler knows about the attempt it runs.</summary>
-public sealed record JobContext(Guid Id, string Type, string Payload, int Attempt, int MaxAttempts, string Owner)
+public sealed class JobContext(Guid id, string type, string payload, int attempt, int maxAttempts, string owner)
 {
-    /// <summary>The payload parsed (a JSON object).</summary>
-    public JsonElement PayloadElement => JsonDocument.Parse(Payload).RootElement;
+    private JsonElement? _payload;
+
+    public Guid Id { get; } = id;
+
+    public string Type { get; } = type;
+
+    /// <summary>The payload as raw JSON text.</summary>
+    public string Payload { get; } = payload;
+
+    /// <summary>1 for the first attempt.</summary>
+    public int Attempt { get; } = attempt;
+
+    public int MaxAttempts { get; } = maxAttempts;
+
+    /// <summary>The tenant that enqueued the job.</summary>
+    public string Owner { get; } = owner;
+
+    /// <summary>The payload parsed, on first use only (noop and echo never pay for it).</summary>
+    public JsonElement PayloadElement => _payload ??= Parse(Payload);
+
+    private static JsonElement Parse(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.Clone();
+    }
 }
 
-/// <summary>Looks a handler up by job type.</summary>
+/// <summary>Looks a handler up by job type. A later registration of a type replaces an earlier one (so an application can replace a built-in).</summary>
 public sealed class HandlerRegistry(IEnumerable<IJobHandler> handlers)
 {
-    private readonly Dictionary<string, IJobHandler> _byType = handlers.ToDictionary(h => h.Type, StringComparer.Ordinal);
+    private readonly FrozenDictionary<string, IJobHandler> _byType = Build(handlers);
 
     public IJobHandler? Find(string type) => _byType.GetValueOrDefault(type);
+
+    public IEnumerable<string> Types => _byType.Keys;
+
+    private static FrozenDictionary<string, IJobHandler> Build(IEnumerable<IJobHandler> handlers)
+    {
+        var map = new Dictionary<string, IJobHandler>(StringComparer.Ordinal);
+        foreach (var h in handlers)
+        {
+            map[h.Type] = h;
+        }
+
+        return map.ToFrozenDictionary(StringComparer.Ordinal);
+    }
 }

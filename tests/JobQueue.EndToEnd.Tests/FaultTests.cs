@@ -153,7 +153,10 @@ public sealed class WorkerDrainTests
         cmd.Parameters.AddWithValue("ids", ids.ToArray());
         cmd.Parameters.AddWithValue("pid", alive.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.That((long)(await cmd.ExecuteScalarAsync())!, Is.Zero);
-        Assert.That(_sut.LogLines.Any(l => l.Contains("Draining", StringComparison.Ordinal)), Is.True);
+        // It drained and deregistered (status 'stopped'), rather than dying with its jobs.
+        await using var status = new Npgsql.NpgsqlCommand("SELECT status FROM workers WHERE pid = @pid", conn);
+        status.Parameters.AddWithValue("pid", alive.Pid);
+        Assert.That((string?)await status.ExecuteScalarAsync(), Is.EqualTo("stopped"));
 
         // And every job still completes on the other worker.
         await _sut.WaitForStatusAsync(ids, "completed", Bound);

@@ -1,0 +1,208 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using JobQueue.Core.Configuration;
+
+namespace Worker.Service.Handlers;
+
+/// <summary>
+/// <c>http.request</c>: calls <c>{method, url, headers, body}</c> (body: any JSON, sent as application/json, or a
+/// string, sent as text/plain unless the headers say otherwise). A non-2xx answer fails the attempt with the status
+/// in the message; the result is <c>{status, headers, body}</c> with the body as JSON when it parses, else a string.
+/// Loopback, private and link-local targets are refused unless <c>HTTP_REQUEST_ALLOW_PRIVATE</c> is set or the host
+/// runs in Development, so a tenant cannot reach the operator's network. The check runs on the addresses actually
+/// connected to (<see cref="OutboundAddressPolicy.ConnectPublicOnlyAsync"/>), so DNS rebinding and redirects to an
+/// internal address are refused too; the early check here only gives a clearer message.
+/// </summary>
+public sealed class HttpRequestHandler(IHttpClientFactory factory, JobQueueSettings settings, IHostEnvironment env) : IJobHandler
+{
+    public const string ClientName = "http.request";
+
+    public string Type => "http.request";
+
+    public async Task<string?> HandleAsync(JobContext context, CancellationToken ct)
+    {
+        var p = context.PayloadElement;
+        if (p.ValueKind != JsonValueKind.Object || !p.TryGetProperty("url", out var u) || u.ValueKind != JsonValueKind.String
+            || !Uri.TryCreate(u.GetString(), UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException("http.request needs an absolute http(s) 'url'");
+        }
+
+        if (!OutboundAddressPolicy.AllowPrivate(settings, env))
+        {
+            var addresses = IPAddress.TryParse(url.IdnHost, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(url.IdnHost, ct);
+            if (addresses.FirstOrDefault(OutboundAddressPolicy.IsPrivate) is { } ip)
+            {
+                throw new InvalidOperationException($"http.request to {url.Host} ({ip}) refused: loopback, private and link-local addresses are not allowed");
+            }
+        }
+
+        var method = p.TryGetProperty("method", out var m) && m.ValueKind == JsonValueKind.String && m.GetString() is { Length: > 0 } verb
+            ? new HttpMethod(verb.ToUpperInvariant())
+            : HttpMethod.Get;
+        using var request = new HttpRequestMessage(method, url);
+        if (p.TryGetProperty("body", out var body) && body.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined))
+        {
+            request.Content = body.ValueKind == JsonValueKind.String
+                ? new StringContent(body.GetString()!, Encoding.UTF8, "text/plain")
+                : new StringContent(body.GetRawText(), Encoding.UTF8, "application/json");
+        }
+
+        if (p.TryGetProperty("headers", out var headers) && headers.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var h in headers.EnumerateObject())
+            {
+                var value = h.Value.ValueKind == JsonValueKind.String ? h.Value.GetString()! : h.Value.GetRawText();
+                if (request.Headers.TryAddWithoutValidation(h.Name, value))
+                {
+                    continue;
+                }
+
+                if (request.Content is { } content)
+                {
+                    content.Headers.Remove(h.Name); // the caller's Content-Type replaces ours rather than adding a second
+                    content.Headers.TryAddWithoutValidation(h.Name, value);
+                }
+            }
+        }
+
+        using var response = await factory.CreateClient(ClientName).SendAsync(request, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        var status = (int)response.StatusCode;
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"http.request {method} {url} answered {status} {response.ReasonPhrase}: {(text.Length > 500 ? text[..500] : text)}");
+        }
+
+        return Result(status, response.Headers, response.Content.Headers, text);
+    }
+
+    private static string Result(int status, HttpResponseHeaders headers, HttpContentHeaders contentHeaders, string text)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("status", status);
+            w.WriteStartObject("headers");
+            foreach (var h in headers.Concat(contentHeaders))
+            {
+                w.WriteString(h.Key, string.Join(", ", h.Value));
+            }
+
+            w.WriteEndObject();
+            w.WritePropertyName("body");
+            if (TryParse(text) is { } doc)
+            {
+                using (doc)
+                {
+                    doc.RootElement.WriteTo(w);
+                }
+            }
+            else
+            {
+                w.WriteStringValue(text);
+            }
+
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static JsonDocument? TryParse(string text)
+    {
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonDocument.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>Which addresses <c>http.request</c> may connect to, enforced at connect time.</summary>
+public static class OutboundAddressPolicy
+{
+    public static bool AllowPrivate(JobQueueSettings settings, IHostEnvironment env) => settings.HttpRequestAllowPrivate || env.IsDevelopment();
+
+    /// <summary>
+    /// The <c>http.request</c> client's connect step: resolves the host, keeps only public addresses and connects to
+    /// one of them. Checking here, not only before the request, covers DNS rebinding and redirects.
+    /// </summary>
+    public static async ValueTask<Stream> ConnectPublicOnlyAsync(SocketsHttpConnectionContext context, CancellationToken ct)
+    {
+        var host = context.DnsEndPoint.Host;
+        var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
+        var allowed = addresses.Where(a => !IsPrivate(a)).ToArray();
+        if (allowed.Length == 0)
+        {
+            throw new InvalidOperationException($"http.request to {host} refused: it resolves only to loopback, private or link-local addresses");
+        }
+
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, ct);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Loopback, private (RFC 1918, CGNAT, unique-local), link-local, unspecified, multicast and broadcast addresses.</summary>
+    public static bool IsPrivate(IPAddress ip)
+    {
+        if (ip.IsIPv4MappedToIPv6)
+        {
+            ip = ip.MapToIPv4();
+        }
+
+        if (IPAddress.IsLoopback(ip))
+        {
+            return true;
+        }
+
+        if (ip.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            if (ip.IsIPv6LinkLocal || ip.IsIPv6SiteLocal || ip.IsIPv6UniqueLocal || ip.IsIPv6Multicast || ip.Equals(IPAddress.IPv6Any))
+            {
+                return true;
+            }
+
+            // NAT64 (64:ff9b::/96) embeds an IPv4 address: judge that one.
+            var v6 = ip.GetAddressBytes();
+            if (v6[0] == 0x00 && v6[1] == 0x64 && v6[2] == 0xff && v6[3] == 0x9b && v6.AsSpan(4, 8).IndexOfAnyExcept((byte)0) < 0)
+            {
+                return IsPrivate(new IPAddress(v6.AsSpan(12, 4)));
+            }
+
+            return false;
+        }
+
+        if (ip.AddressFamily != AddressFamily.InterNetwork)
+        {
+            return true; // not an IP we know how to judge
+        }
+
+        var b = ip.GetAddressBytes();
+        return b[0] is 0 or 10 or 127 || b[0] >= 224 // this network, private, loopback, multicast/reserved/broadcast
+            || (b[0] == 169 && b[1] == 254) // link-local (cloud metadata)
+            || (b[0] == 172 && b[1] is >= 16 and <= 31)
+            || (b[0] == 192 && b[1] == 168)
+            || (b[0] == 100 && b[1] is >= 64 and <= 127); // CGNAT
+    }
+}
