@@ -6,159 +6,168 @@ using static JobQueue.Testing.Polling;
 
 namespace JobQueue.EndToEnd.Tests;
 
-/// <summary>Every job answered with 201 runs at least once, through worker crashes, Redis loss and a Postgres outage.</summary>
+/// <summary>
+/// Every job answered with 201 runs to completion, through a worker crash, a worker drain, Redis loss and a Postgres
+/// outage. One system with three workers: the crash and the drain each take one out, whichever runs first, and at
+/// least one is left for the other tests.
+/// </summary>
 [TestFixture]
+[NonParallelizable]
 public sealed class FaultTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
     private SystemUnderTest _sut = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync() => _sut = await SystemUnderTest.StartAsync(new SystemUnderTestOptions
-    {
-        Workers = 2,
-        Environment = new Dictionary<string, string>
-        {
-            ["RETRY_BASE_DELAY"] = "200ms",
-            ["RETRY_MAX_DELAY"] = "1s",
-            ["WORKER_HEARTBEAT_INTERVAL"] = "1s",
-            ["WORKER_LEASE_DURATION"] = "3s",
-            ["WORKER_SHUTDOWN_TIMEOUT"] = "3s",
-            ["WORKER_COUNT"] = "8",
-        },
-    });
+    public async Task StartAsync() =>
+        _sut = await SystemUnderTest.StartAsync(new SystemUnderTestOptions { Workers = 3, Environment = Api.FastEnvironment(shutdownTimeout: "5s") });
 
     [OneTimeTearDown]
-    public async Task StopAsync() => await _sut.DisposeAsync();
+    public async Task StopAsync()
+    {
+        if (_sut is not null)
+        {
+            await _sut.DisposeAsync();
+        }
+    }
 
     [Test]
     public async Task EveryJobCompletes_WhenAWorkerIsKilledWhileRunningJobs()
     {
-        var ids = await _sut.EnqueueBatchAsync(Enumerable.Range(0, 40).Select(_ => new { type = "sleep", payload = new { ms = 300 } }));
-        var victim = _sut.Workers.First(w => w.IsAlive);
-        await WaitUntil(async () =>
-        {
-            var workers = await _sut.Client.GetFromJsonAsync<JsonElement>("/api/v1/workers");
-            return workers.GetProperty("data").EnumerateArray().Any(w => w.GetProperty("pid").GetInt32() == victim.Pid && w.GetProperty("running").GetInt32() > 0)
-                || await RunningOnAsync(_sut, victim.Pid);
-        }, Bound, "the victim worker running jobs");
+        var victim = AliveWorker();
+        var victimId = await _sut.WorkerIdOfAsync(victim, Bound);
+        var ids = await _sut.EnqueueBatchAsync(Enumerable.Range(0, 50).Select(_ => new { type = "sleep", payload = new { ms = 300 }, max_attempts = 5 }));
+        await WaitUntil(async () => await _sut.RunningOnAsync(victimId, ids) > 0, Bound, $"{victim.Name} is running some of the jobs");
 
         SystemUnderTest.Kill(victim);
+        await WaitUntil(() => !victim.IsAlive, Bound, $"{victim.Name} is dead");
 
+        // Its jobs' leases expire (3 s) and the scheduler hands them to the live workers.
         await _sut.WaitForStatusAsync(ids, "completed", Bound);
+        var rescued = await _sut.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE id = ANY(@ids) AND worker_id <> @victim AND attempts > 1", ("ids", ids.ToArray()), ("victim", victimId));
+        var lost = await _sut.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE id = ANY(@ids) AND worker_id = @victim AND status <> 'completed'", ("ids", ids.ToArray()), ("victim", victimId));
+        Assert.That(lost, Is.Zero);
+        TestContext.Out.WriteLine($"{rescued} job(s) were rescued from {victimId} and completed on another worker.");
     }
 
     [Test]
     public async Task EveryJobCompletes_WhenRedisIsFlushedWithJobsPending()
     {
-        var delayed = await _sut.EnqueueBatchAsync(Enumerable.Range(0, 100).Select(_ => new { type = "noop", scheduled_at = DateTime.UtcNow.AddSeconds(2).ToString("O") }));
+        var at = Api.Rfc3339(DateTime.UtcNow.AddSeconds(2));
+        var delayed = await _sut.EnqueueBatchAsync(Enumerable.Range(0, 100).Select(_ => new { type = "noop", scheduled_at = at }));
         var ready = await _sut.EnqueueBatchAsync(Enumerable.Range(0, 100).Select(_ => new { type = "sleep", payload = new { ms = 50 } }));
 
         await _sut.FlushRedisAsync();
 
+        // The index is rebuilt from Postgres: nothing that was waiting is forgotten.
         await _sut.WaitForStatusAsync([.. delayed, .. ready], "completed", Bound);
     }
 
     [Test]
-    public async Task Enqueue_Answers503_WhilePostgresIsStopped_AndRecovers()
+    public async Task EnqueueAnswers503_WhenPostgresIsStopped_AndRecovers()
     {
+        var probe = Guid.NewGuid().ToString("N");
+        var before = await _sut.ScalarAsync<long>("SELECT count(*) FROM jobs");
+
         await _sut.StopPostgresAsync();
         try
         {
-            using var response = await _sut.Client.PostAsJsonAsync("/api/v1/jobs", new { type = "noop", tags = new { probe = "outage" } });
-            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
-            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-            Assert.That(body.GetProperty("error").GetString(), Does.Contain("unavailable"));
-            Assert.That(body.GetProperty("data").ValueKind, Is.EqualTo(JsonValueKind.Null));
+            using var response = await _sut.Client.PostAsJsonAsync("/api/v1/jobs", new { type = "noop", tags = new { probe } });
+            var body = await response.ErrorEnvelopeAsync(HttpStatusCode.ServiceUnavailable);
+            TestContext.Out.WriteLine($"While Postgres was stopped: {body}");
         }
         finally
         {
             await _sut.StartPostgresAsync();
         }
 
-        // Nothing half-written: the refused job does not exist.
-        await WaitUntil(async () =>
+        // Nothing half-written: no row was added, and the refused job does not exist.
+        var after = await _sut.ScalarAsync<long>("SELECT count(*) FROM jobs");
+        var refused = await _sut.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE tags @> jsonb_build_object('probe', @probe::text)", ("probe", probe));
+        using (Assert.EnterMultipleScope())
         {
-            try { await _sut.CountJobsAsync(); return true; } catch (Npgsql.NpgsqlException) { return false; }
-        }, Bound, "Postgres back");
-        Assert.That(await CountTaggedAsync("outage"), Is.Zero);
+            Assert.That(after, Is.EqualTo(before), "rows in jobs before the outage and after it");
+            Assert.That(refused, Is.Zero, "the refused job exists");
+        }
 
+        // The services reconnect by themselves: enqueueing is accepted again and the job runs.
         Guid id = default;
         await WaitUntil(async () =>
         {
-            using var r = await _sut.Client.PostAsJsonAsync("/api/v1/jobs", new { type = "noop", tags = new { probe = "after" } });
-            if (r.StatusCode != HttpStatusCode.Created) { return false; }
-            id = (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data").GetProperty("id").GetGuid();
+            using var r = await _sut.Client.PostAsJsonAsync("/api/v1/jobs", new { type = "echo", payload = new { probe } });
+            if (r.StatusCode != HttpStatusCode.Created)
+            {
+                return false;
+            }
+
+            id = (await r.EnvelopeAsync()).GetProperty("data").GetProperty("id").GetGuid();
             return true;
-        }, Bound, "enqueue accepted again");
-        await _sut.WaitForStatusAsync([id], "completed", Bound);
+        }, Bound, "POST /api/v1/jobs answers 201 again");
+        await _sut.WaitForJobAsync(id, "completed", Bound);
     }
-
-    internal static async Task<bool> RunningOnAsync(SystemUnderTest sut, int pid)
-    {
-        await using var conn = new Npgsql.NpgsqlConnection(sut.PostgresConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new Npgsql.NpgsqlCommand("SELECT count(*) FROM jobs WHERE status = 'running' AND worker_id LIKE '%-' || @pid || '-%'", conn);
-        cmd.Parameters.AddWithValue("pid", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return (long)(await cmd.ExecuteScalarAsync())! > 0;
-    }
-
-    private async Task<long> CountTaggedAsync(string probe)
-    {
-        await using var conn = new Npgsql.NpgsqlConnection(_sut.PostgresConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new Npgsql.NpgsqlCommand("SELECT count(*) FROM jobs WHERE tags @> jsonb_build_object('probe', @p::text)", conn);
-        cmd.Parameters.AddWithValue("p", probe);
-        return (long)(await cmd.ExecuteScalarAsync())!;
-    }
-}
-
-/// <summary>SIGTERM on a worker: it stops claiming, lets jobs finish within WORKER_SHUTDOWN_TIMEOUT, hands back the rest.</summary>
-[TestFixture]
-public sealed class WorkerDrainTests
-{
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
-    private SystemUnderTest _sut = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync() => _sut = await SystemUnderTest.StartAsync(new SystemUnderTestOptions
-    {
-        Workers = 2,
-        Environment = new Dictionary<string, string>
-        {
-            ["WORKER_HEARTBEAT_INTERVAL"] = "1s",
-            ["WORKER_LEASE_DURATION"] = "3s",
-            ["WORKER_SHUTDOWN_TIMEOUT"] = "2s",
-            ["WORKER_COUNT"] = "8",
-        },
-    });
-
-    [OneTimeTearDown]
-    public async Task StopAsync() => await _sut.DisposeAsync();
 
     [Test]
-    public async Task JobsFinishOrAreHandedBack_WhenAWorkerIsStoppedWithSigterm()
+    public async Task WorkerDrainsOnSigterm_HandingBackOrFinishing()
     {
-        var alive = _sut.Workers.First(w => w.IsAlive);
-        var ids = await _sut.EnqueueBatchAsync(Enumerable.Range(0, 16).Select(_ => new { type = "sleep", payload = new { ms = 5000 } }));
-        await WaitUntil(() => FaultTests.RunningOnAsync(_sut, alive.Pid), Bound, "the worker running jobs");
+        var draining = AliveWorker();
+        var drainingId = await _sut.WorkerIdOfAsync(draining, Bound);
 
-        SystemUnderTest.Terminate(alive);
-        await WaitUntil(() => !alive.IsAlive, Bound, "the worker to exit after draining");
+        // 2 s jobs fit in WORKER_SHUTDOWN_TIMEOUT (5 s) and finish there; 10 s jobs cannot and must be handed back.
+        var shortIds = await _sut.EnqueueBatchAsync(Enumerable.Range(0, 20).Select(_ => new { type = "sleep", payload = new { ms = 2000 } }));
+        var longIds = await _sut.EnqueueBatchAsync(Enumerable.Range(0, 6).Select(_ => new { type = "sleep", payload = new { ms = 10_000 } }));
+        List<Guid> ids = [.. shortIds, .. longIds];
+        await WaitUntil(async () => await _sut.RunningOnAsync(drainingId, longIds) > 0, Bound, $"{draining.Name} is running one of the 10 s jobs");
+        var heldLong = await RunningOnAsync(drainingId, longIds);
 
-        // Nothing is left running by the stopped worker: its jobs were handed back (pending) or failed over.
-        await using var conn = new Npgsql.NpgsqlConnection(_sut.PostgresConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new Npgsql.NpgsqlCommand("SELECT count(*) FROM jobs WHERE id = ANY(@ids) AND status = 'running' AND worker_id LIKE '%-' || @pid || '-%'", conn);
-        cmd.Parameters.AddWithValue("ids", ids.ToArray());
-        cmd.Parameters.AddWithValue("pid", alive.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.That((long)(await cmd.ExecuteScalarAsync())!, Is.Zero);
-        // It drained and deregistered (status 'stopped'), rather than dying with its jobs.
-        await using var status = new Npgsql.NpgsqlCommand("SELECT status FROM workers WHERE pid = @pid", conn);
-        status.Parameters.AddWithValue("pid", alive.Pid);
-        Assert.That((string?)await status.ExecuteScalarAsync(), Is.EqualTo("stopped"));
+        SystemUnderTest.Terminate(draining);
 
-        // And every job still completes on the other worker.
+        // It exits on its own within WORKER_SHUTDOWN_TIMEOUT plus a margin, rather than running its 10 s jobs out.
+        await WaitUntil(() => !draining.IsAlive, TimeSpan.FromSeconds(30), $"{draining.Name} exits after draining");
+
+        // It left nothing running behind: each job it held was finished or handed back, not left to lease expiry.
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await _sut.RunningOnAsync(drainingId, ids), Is.Zero, "jobs still running on the stopped worker");
+            Assert.That(
+                await _sut.ScalarAsync<string?>("SELECT status FROM workers WHERE id = @id", ("id", drainingId)),
+                Is.EqualTo("stopped"),
+                "the drained worker deregistered");
+        }
+
         await _sut.WaitForStatusAsync(ids, "completed", Bound);
+        var finishedThere = await _sut.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE id = ANY(@ids) AND worker_id = @id", ("ids", shortIds.ToArray()), ("id", drainingId));
+        TestContext.Out.WriteLine($"{finishedThere} of 20 short jobs finished on the draining worker {drainingId}; {heldLong.Count} long job(s) were handed back.");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(
+                await _sut.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE id = ANY(@ids) AND worker_id = @id", ("ids", heldLong.ToArray()), ("id", drainingId)),
+                Is.Zero,
+                "the 10 s jobs the draining worker held completed on another worker");
+            Assert.That(await _sut.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE status = 'running'"), Is.Zero, "no job anywhere stays running");
+        }
+    }
+
+    private async Task<List<Guid>> RunningOnAsync(string workerId, IReadOnlyCollection<Guid> ids)
+    {
+        await using var conn = _sut.OpenConnection();
+        await conn.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand("SELECT id FROM jobs WHERE id = ANY(@ids) AND status = 'running' AND worker_id = @worker", conn);
+        cmd.Parameters.AddWithValue("ids", ids.ToArray());
+        cmd.Parameters.AddWithValue("worker", workerId);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var found = new List<Guid>();
+        while (await reader.ReadAsync())
+        {
+            found.Add(reader.GetGuid(0));
+        }
+
+        return found;
+    }
+
+    private SystemProcess AliveWorker()
+    {
+        var alive = _sut.Workers.Where(w => w.IsAlive).ToList();
+        Assert.That(alive, Has.Count.GreaterThanOrEqualTo(2), "this test needs a worker to take out and one to carry on");
+        return alive[0];
     }
 }
