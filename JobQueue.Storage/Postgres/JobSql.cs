@@ -26,6 +26,10 @@ internal static class JobSql
         """;
 
     // Claim: only a job still waiting and due can start; a duplicate index entry or a cancelled job loses here.
+    // The statuses are parameters here and in every statement the worker runs (@from, @running), on purpose: in the
+    // worker's generic plans (PostgresSession) no partial index predicate can then be proven, so these statements can
+    // only be planned on jobs_pkey, never as a scan of jobs_waiting_idx (which grows with the backlog) or of
+    // jobs_running_lease_idx, whatever the statistics say.
     public const string Claim =
         """
         UPDATE jobs
@@ -42,7 +46,7 @@ internal static class JobSql
         SET status = 'completed', completed_at = @now, result = u.result::jsonb, lease_until = NULL, error_message = NULL,
             expires_at = CASE WHEN j.ttl_seconds IS NULL THEN NULL ELSE @now + make_interval(secs => j.ttl_seconds) END
         FROM unnest(@ids, @attempts, @results) AS u(id, attempt, result)
-        WHERE j.id = u.id AND j.status = 'running' AND j.attempts = u.attempt AND j.worker_id = @worker_id
+        WHERE j.id = u.id AND j.status = @running AND j.attempts = u.attempt AND j.worker_id = @worker_id
         RETURNING j.id
         """;
 
@@ -50,7 +54,7 @@ internal static class JobSql
         """
         UPDATE jobs
         SET status = 'failed', scheduled_at = @retry_at, error_message = @error, lease_until = NULL
-        WHERE id = @id AND status = 'running' AND attempts = @attempt AND worker_id = @worker_id
+        WHERE id = @id AND status = @running AND attempts = @attempt AND worker_id = @worker_id
         RETURNING queue_name, priority
         """;
 
@@ -76,7 +80,7 @@ internal static class JobSql
         UPDATE jobs
         SET status = 'cancelled', completed_at = @now, lease_until = NULL, error_message = COALESCE(@error, error_message),
             expires_at = CASE WHEN ttl_seconds IS NULL THEN NULL ELSE @now + make_interval(secs => ttl_seconds) END
-        WHERE id = @id AND status = 'running' AND attempts = @attempt AND worker_id = @worker_id
+        WHERE id = @id AND status = @running AND attempts = @attempt AND worker_id = @worker_id
         RETURNING id
         """;
 
@@ -102,14 +106,14 @@ internal static class JobSql
         UPDATE jobs j
         SET status = 'pending', attempts = j.attempts - 1, worker_id = NULL, lease_until = NULL, started_at = NULL, scheduled_at = @now
         FROM unnest(@ids, @attempts) AS u(id, attempt)
-        WHERE j.id = u.id AND j.status = 'running' AND j.attempts = u.attempt AND j.worker_id = @worker_id
+        WHERE j.id = u.id AND j.status = @running AND j.attempts = u.attempt AND j.worker_id = @worker_id
         RETURNING j.id, j.queue_name, j.priority, j.scheduled_at
         """;
 
     public const string ExtendLeases =
         """
         UPDATE jobs SET lease_until = @lease_until
-        WHERE id = ANY(@ids) AND status = 'running' AND worker_id = @worker_id
+        WHERE id = ANY(@ids) AND status = @running AND worker_id = @worker_id
         RETURNING id, cancel_requested
         """;
 

@@ -8,6 +8,9 @@ public sealed partial class PostgresJobStore
     private static readonly string[] ClaimableFrom = JobTransitions.SourcesOf(JobStatus.Running)
         .Where(s => s != JobStatus.Running.ToWire()).ToArray();
 
+    /// <summary>Passed as a parameter rather than written in the SQL: see the note on <see cref="JobSql.Claim"/>.</summary>
+    private static readonly string RunningStatus = JobStatus.Running.ToWire();
+
     /// <summary>
     /// Starts an attempt of each job that is still waiting and due, in one statement. Ids not returned lost the
     /// race (cancelled, already claimed through a duplicate index entry, or no longer due) and must not run.
@@ -34,7 +37,7 @@ public sealed partial class PostgresJobStore
         }
 
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var rows = await conn.QueryAsync<(Guid, bool)>(Cmd(JobSql.ExtendLeases, new { ids = ids.ToArray(), worker_id = workerId, lease_until = leaseUntil }, ct));
+        var rows = await conn.QueryAsync<(Guid, bool)>(Cmd(JobSql.ExtendLeases, new { ids = ids.ToArray(), worker_id = workerId, lease_until = leaseUntil, running = RunningStatus }, ct));
         return rows.AsList();
     }
 }

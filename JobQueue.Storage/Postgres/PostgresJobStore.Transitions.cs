@@ -30,6 +30,7 @@ public sealed partial class PostgresJobStore
             results = completions.Select(c => c.Result).ToArray(),
             worker_id = workerId,
             now,
+            running = RunningStatus,
         }, ct));
         return ids.AsList();
     }
@@ -40,7 +41,7 @@ public sealed partial class PostgresJobStore
         JobTransitions.EnsureCanMove(JobStatus.Running, JobStatus.Failed);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var row = await conn.QuerySingleOrDefaultAsync<(string Queue, short Priority)?>(Cmd(JobSql.Fail,
-            new { id = p.Id, attempt = p.Attempt, worker_id = p.WorkerId, error = Truncate(p.Error), retry_at = p.RetryAt }, ct));
+            new { id = p.Id, attempt = p.Attempt, worker_id = p.WorkerId, error = Truncate(p.Error), retry_at = p.RetryAt, running = RunningStatus }, ct));
         return row is { } r ? new QueueEntry(p.Id, r.Queue, r.Priority, p.RetryAt) : null;
     }
 
@@ -67,7 +68,7 @@ public sealed partial class PostgresJobStore
     {
         JobTransitions.EnsureCanMove(JobStatus.Running, JobStatus.Cancelled);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return await conn.ExecuteScalarAsync<Guid?>(Cmd(JobSql.MarkCancelled, new { id, attempt, worker_id = workerId, now, error }, ct)) is not null;
+        return await conn.ExecuteScalarAsync<Guid?>(Cmd(JobSql.MarkCancelled, new { id, attempt, worker_id = workerId, now, error, running = RunningStatus }, ct)) is not null;
     }
 
     /// <summary>
@@ -104,7 +105,7 @@ public sealed partial class PostgresJobStore
         JobTransitions.EnsureCanMove(JobStatus.Running, JobStatus.Pending);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var rows = await conn.QueryAsync<(Guid Id, string Queue, short Priority, DateTime At)>(Cmd(JobSql.HandBack,
-            new { ids = jobs.Select(j => j.Id).ToArray(), attempts = jobs.Select(j => j.Attempt).ToArray(), worker_id = workerId, now }, ct));
+            new { ids = jobs.Select(j => j.Id).ToArray(), attempts = jobs.Select(j => j.Attempt).ToArray(), worker_id = workerId, now, running = RunningStatus }, ct));
         return rows.Select(r => new QueueEntry(r.Id, r.Queue, r.Priority, r.At)).ToList();
     }
 

@@ -14,7 +14,7 @@ namespace Jobs.Api.Application;
 /// Accepting jobs: commit to Postgres first (the 201 promise), then index in Redis. If the Redis push fails
 /// the job is still accepted: the scheduler's stale-index sweep (or a full rebuild after Redis loss) indexes it.
 /// </summary>
-internal sealed partial class JobEnqueuer(PostgresJobStore store, RedisBroker broker, TimeProvider time, ILogger<JobEnqueuer> logger)
+internal sealed partial class JobEnqueuer(GroupCommit commits, RedisBroker broker, TimeProvider time, ILogger<JobEnqueuer> logger)
 {
     private static readonly Meter Meter = new("JobQueue.Jobs.Api");
     private static readonly Counter<long> Enqueued = Meter.CreateCounter<long>("jobqueue.jobs.enqueued", description: "Jobs accepted");
@@ -47,7 +47,8 @@ internal sealed partial class JobEnqueuer(PostgresJobStore store, RedisBroker br
             };
         }
 
-        await store.JobsInsertAsync(jobs, ct);
+        // Group commit: concurrent requests share one INSERT and one WAL flush (see GroupCommit).
+        await commits.InsertAsync(jobs).WaitAsync(ct);
         await IndexAsync(jobs.Select(j => new QueueEntry(j.Id, j.QueueName, j.Priority, j.ScheduledAt)).ToList());
         foreach (var j in jobs)
         {

@@ -7,6 +7,7 @@ internal static class Extensions
 {
     public static IHostApplicationBuilder AddJobsApi(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<GroupCommit>();
         builder.Services.AddSingleton<JobEnqueuer>();
         // Jobs.Api owns the schema: it applies the migrations before it answers (Migrator takes an advisory lock,
         // so the other services that call it at start wait instead of racing).
