@@ -52,8 +52,6 @@ public static class DataSources
                 csb.Options = ((csb.Options ?? "") + " -c plan_cache_mode=force_generic_plan -c enable_seqscan=off").Trim();
                 csb.MaxAutoPrepare = 64;
                 csb.AutoPrepareMinUsages = 2;
-                // Such a service leaves no session state behind, so a pooled connection needs no reset round trip.
-                csb.NoResetOnClose = true;
             }
 
             if (builder.Configuration["DB_MAX_CONNS"] is { } max) { csb.MaxPoolSize = int.Parse(max, System.Globalization.CultureInfo.InvariantCulture); }
@@ -61,6 +59,9 @@ public static class DataSources
             // Fail fast when Postgres is down: an enqueue should answer 503 in seconds, not hang for the default 15 s + retries.
             if (csb.Timeout == 15) { csb.Timeout = 3; }
             csb.ApplicationName ??= builder.Environment.ApplicationName;
+            // No statement of ours leaves session state behind (the advisory locks are released explicitly), so a
+            // pooled connection needs no DISCARD ALL on its next use: measured as Postgres CPU on every enqueue.
+            csb.NoResetOnClose = true;
             var dsb = new NpgsqlDataSourceBuilder(csb.ConnectionString);
             return dsb.Build();
         });
