@@ -4,17 +4,15 @@ using JobQueue.Core.Configuration;
 using JobQueue.Core.Jobs;
 using JobQueue.Core.Validation;
 using JobQueue.ServiceDefaults.Auth;
-using JobQueue.Storage.Postgres;
 using JobQueue.Storage.Redis;
-using StackExchange.Redis;
 
 namespace Jobs.Api.Application;
 
 /// <summary>
-/// Accepting jobs: commit to Postgres first (the 201 promise), then index in Redis. If the Redis push fails
-/// the job is still accepted: the scheduler's stale-index sweep (or a full rebuild after Redis loss) indexes it.
+/// Accepting jobs: builds the rows from validated requests and hands them to <see cref="GroupCommit"/>, which
+/// commits them to Postgres (the 201 promise) and then indexes them in Redis.
 /// </summary>
-internal sealed partial class JobEnqueuer(GroupCommit commits, RedisBroker broker, TimeProvider time, ILogger<JobEnqueuer> logger)
+internal sealed class JobEnqueuer(GroupCommit commits, TimeProvider time)
 {
     private static readonly Meter Meter = new("JobQueue.Jobs.Api");
     private static readonly Counter<long> Enqueued = Meter.CreateCounter<long>("jobqueue.jobs.enqueued", description: "Jobs accepted");
@@ -47,9 +45,8 @@ internal sealed partial class JobEnqueuer(GroupCommit commits, RedisBroker broke
             };
         }
 
-        // Group commit: concurrent requests share one INSERT and one WAL flush (see GroupCommit).
+        // Group commit: concurrent requests share one INSERT, one WAL flush and one index push (see GroupCommit).
         await commits.InsertAsync(jobs).WaitAsync(ct);
-        await IndexAsync(jobs.Select(j => new QueueEntry(j.Id, j.QueueName, j.Priority, j.ScheduledAt)).ToList());
         foreach (var j in jobs)
         {
             Enqueued.Add(1, new KeyValuePair<string, object?>("queue", j.QueueName), new KeyValuePair<string, object?>("type", j.Type));
@@ -58,21 +55,9 @@ internal sealed partial class JobEnqueuer(GroupCommit commits, RedisBroker broke
         return jobs;
     }
 
-    /// <summary>Indexes committed jobs; a Redis failure is logged, not returned: the job is already safe in Postgres.</summary>
-    public async Task IndexAsync(IReadOnlyCollection<QueueEntry> entries)
-    {
-        try
-        {
-            await broker.PushAsync(entries);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            LogIndexDeferred(logger, entries.Count, ex.Message);
-        }
-    }
+    /// <summary>Indexes jobs committed elsewhere (a retry, a requeue); see <see cref="GroupCommit.IndexAsync"/>.</summary>
+    public Task IndexAsync(IReadOnlyCollection<QueueEntry> entries) => commits.IndexAsync(entries);
 
     internal static DateTime TruncateToMicroseconds(DateTime t) => new(t.Ticks - (t.Ticks % 10), DateTimeKind.Utc);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis push of {Count} committed jobs failed ({Reason}); the scheduler will index them")]
-    private static partial void LogIndexDeferred(ILogger logger, int count, string reason);
 }
