@@ -21,7 +21,6 @@ namespace Api.Gateway.RateLimiting;
 /// </summary>
 internal sealed class GatewayRateLimiter(
     RedisRateLimiter limiter,
-    ICallerResolver callers,
     JobQueueSettings settings,
     TimeProvider time,
     ILogger<GatewayRateLimiter> logger)
@@ -88,7 +87,8 @@ internal sealed class GatewayRateLimiter(
     {
         try
         {
-            return (await callers.ResolveAsync(ctx)).Caller;
+            // From the request's services, not the constructor: a resolver that looks keys up may be scoped.
+            return (await ctx.RequestServices.GetRequiredService<ICallerResolver>().ResolveAsync(ctx)).Caller;
         }
         catch (Exception ex) when (ErrorEnvelopeMiddleware.IsUnavailable(ex))
         {
