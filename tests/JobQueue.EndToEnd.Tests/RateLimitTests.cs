@@ -59,6 +59,7 @@ public sealed class RateLimitTests
         Assert.That(refused.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"));
         Assert.That(refused.Headers.RetryAfter?.Delta, Is.Not.Null.And.GreaterThanOrEqualTo(TimeSpan.FromSeconds(1)));
         AssertLimitHeaders(refused, Burst, remaining: 0);
+        await WaitUntil(async () => (await _sut.Client.GetStringAsync("/metrics")).Contains("jobqueue_gateway_rate_limited_total", StringComparison.Ordinal), Bound, "the gateway counts its 429s on /metrics");
 
         using var admin = _sut.CreateClient(AdminKey);
         var adminFirst = await admin.GetAsync("/api/v1/stats");
@@ -130,6 +131,7 @@ public sealed class RateLimitTests
             Assert.That(duringOutage.StatusCode, Is.Not.EqualTo(HttpStatusCode.TooManyRequests), "an exhausted bucket does not refuse while Redis is down");
             Assert.That(duringOutage.Headers.Contains("X-RateLimit-Limit"), Is.False, "no decision, so no limit headers");
             await _sut.WaitForLogAsync("Rate limiting is failing open", Bound);
+            await WaitUntil(async () => (await a.GetStringAsync("/metrics")).Contains("jobqueue_gateway_rate_limit_fail_open_total", StringComparison.Ordinal), Bound, "the gateway counts requests let through unlimited");
         }
         finally
         {
