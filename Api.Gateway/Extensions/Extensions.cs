@@ -1,3 +1,5 @@
+using Api.Gateway.RateLimiting;
+using JobQueue.Core.Configuration;
 using JobQueue.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
@@ -10,10 +12,11 @@ internal static class Extensions
 {
     /// <summary>
     /// YARP with routes and clusters built in code from the <c>services:&lt;name&gt;:http:&lt;i&gt;</c> addresses, the
-    /// request id forwarded, and a /health check per configured service.
+    /// request id forwarded, a /health check per configured service, and per-caller rate limits.
     /// </summary>
     public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<GatewayRateLimiter>();
         builder.Services.AddReverseProxy()
             .LoadFromMemory(GatewayRoutes.Routes(), GatewayRoutes.Clusters(builder.Configuration))
             .ConfigureHttpClient((_, handler) =>
@@ -55,7 +58,8 @@ internal static class Extensions
 
     /// <summary>
     /// The proxy, plus the gateway's own 404 for unknown <c>/api/…</c> paths (so they never reach the dashboard).
-    /// /health, /alive and /metrics are literal routes and win over the dashboard's catch-all.
+    /// /health, /alive and /metrics are literal routes and win over the dashboard's catch-all; they are not proxied,
+    /// so they are not rate limited. <c>RATE_LIMIT_RPS=0</c> leaves the limiter out of the pipeline altogether.
     /// </summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
@@ -63,7 +67,16 @@ internal static class Extensions
             .WithOrder(GatewayRoutes.ApiNotFoundOrder)
             .ExcludeFromDescription();
 
-        app.MapReverseProxy(proxy => proxy.Use(ProxyErrorsAsEnvelope));
+        var rateLimits = app.Services.GetRequiredService<JobQueueSettings>().RateLimitRps > 0;
+        app.MapReverseProxy(proxy =>
+        {
+            if (rateLimits)
+            {
+                proxy.Use(proxy.ApplicationServices.GetRequiredService<GatewayRateLimiter>().InvokeAsync);
+            }
+
+            proxy.Use(ProxyErrorsAsEnvelope);
+        });
         return app;
     }
 

@@ -38,6 +38,17 @@ public sealed record JobQueueSettings
     public string RedisPrefix { get; init; } = "jq:";
     /// <summary>Allow <c>http.request</c> jobs to call loopback and private addresses (off outside Development).</summary>
     public bool HttpRequestAllowPrivate { get; init; }
+    /// <summary>
+    /// Requests per second each caller may make through the gateway (per API key, per tenant, the admin key on its
+    /// own, or per client address when unauthenticated). Zero turns rate limiting off entirely, /auth included.
+    /// </summary>
+    public double RateLimitRps { get; init; } = 100;
+    /// <summary>Bucket size: how many requests a caller may make at once before the rate applies.</summary>
+    public int RateLimitBurst { get; init; } = 20;
+    /// <summary>The stricter per-address rate of <c>/auth/*</c> (login, register, password reset); zero: no separate limit.</summary>
+    public double RateLimitAuthRps { get; init; } = 1;
+    /// <summary>Bucket size of <c>/auth/*</c> per client address.</summary>
+    public int RateLimitAuthBurst { get; init; } = 5;
 
     /// <summary>
     /// Builds settings from a lookup of configuration keys (environment names first, then <c>JobQueue:Name</c>).
@@ -54,6 +65,18 @@ public sealed record JobQueueSettings
             if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) || v < min)
             {
                 throw new FormatException($"{env}='{raw}' must be an integer of at least {min}");
+            }
+
+            return v;
+        }
+
+        double Double(string env, string name, double fallback)
+        {
+            var raw = Get(env, name);
+            if (raw is null) { return fallback; }
+            if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || v < 0 || !double.IsFinite(v))
+            {
+                throw new FormatException($"{env}='{raw}' must be a number of at least 0");
             }
 
             return v;
@@ -94,6 +117,10 @@ public sealed record JobQueueSettings
             MaxRequestBodyBytes = Int("MAX_REQUEST_BODY_BYTES", "MaxRequestBodyBytes", (int)d.MaxRequestBodyBytes, 1024),
             RedisPrefix = Get("REDIS_PREFIX", "RedisPrefix") ?? d.RedisPrefix,
             HttpRequestAllowPrivate = Bool("HTTP_REQUEST_ALLOW_PRIVATE", "HttpRequestAllowPrivate", d.HttpRequestAllowPrivate),
+            RateLimitRps = Double("RATE_LIMIT_RPS", "RateLimitRps", d.RateLimitRps),
+            RateLimitBurst = Int("RATE_LIMIT_BURST", "RateLimitBurst", d.RateLimitBurst, 1),
+            RateLimitAuthRps = Double("RATE_LIMIT_AUTH_RPS", "RateLimitAuthRps", d.RateLimitAuthRps),
+            RateLimitAuthBurst = Int("RATE_LIMIT_AUTH_BURST", "RateLimitAuthBurst", d.RateLimitAuthBurst, 1),
         };
         if (settings.LeaseDuration <= settings.WorkerHeartbeatInterval)
         {

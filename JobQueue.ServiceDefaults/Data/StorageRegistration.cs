@@ -12,6 +12,7 @@ public static class StorageRegistration
         services.AddSingleton<PostgresJobStore>();
         services.AddSingleton<PostgresWorkerStore>();
         services.AddSingleton<RedisBroker>();
+        services.AddSingleton<RedisRateLimiter>();
         return services;
     }
 }

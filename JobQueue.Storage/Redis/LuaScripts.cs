@@ -9,6 +9,7 @@ internal static class LuaScripts
     public static readonly string Claim = Load("claim");
     public static readonly string Promote = Load("promote");
     public static readonly string Unindexed = Load("unindexed");
+    public static readonly string RateLimit = Load("ratelimit");
 
     private static string Load(string name) =>
         Migrations.Migrator.Read(typeof(LuaScripts).Assembly, $"Lua.{name}.lua");

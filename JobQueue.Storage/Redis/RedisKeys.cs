@@ -10,6 +10,7 @@ namespace JobQueue.Storage.Redis;
 /// <item><c>{p}delayed</c> sorted set of <c>queueIndex|score|id</c> scored by ready time (ms).</item>
 /// <item><c>{p}claims</c> sorted set of ids popped by a worker and not yet confirmed in Postgres, scored by deadline (ms).</item>
 /// <item><c>{p}index-epoch</c> present while the index is complete; its absence (a flush, a new Redis) triggers a rebuild.</item>
+/// <item><c>{p}ratelimit:{bucket}</c> hash of a token bucket (<c>tokens</c>, <c>ts</c>), expiring once it would be full again.</item>
 /// <item>channels <c>{p}wake</c> (jobs became ready) and <c>{p}cancel</c> (a running job was cancelled).</item>
 /// </list>
 /// </summary>
@@ -26,6 +27,9 @@ public sealed class RedisKeys(string prefix)
     public RedisKey Claims { get; } = prefix + "claims";
 
     public RedisKey IndexEpoch { get; } = prefix + "index-epoch";
+
+    /// <summary>The token bucket named <paramref name="bucket"/> (<c>key:…</c>, <c>ip:…</c>; see the gateway's partitioning).</summary>
+    public RedisKey RateLimit(string bucket) => Prefix + "ratelimit:" + bucket;
 
     public RedisChannel WakeChannel { get; } = RedisChannel.Literal(prefix + "wake");
 

@@ -50,6 +50,30 @@ public sealed class JobQueueSettingsTests
     }
 
     [Test]
+    public void From_RateLimits_DefaultToTheOriginals()
+    {
+        var s = From([]);
+        Assert.That((s.RateLimitRps, s.RateLimitBurst, s.RateLimitAuthRps, s.RateLimitAuthBurst), Is.EqualTo((100d, 20, 1d, 5)));
+    }
+
+    [Test]
+    public void From_ReadsRateLimits_FromEnvironmentAndSection()
+    {
+        var s = From(new() { ["RATE_LIMIT_RPS"] = "0.5", ["JobQueue:RateLimitBurst"] = "3", ["RATE_LIMIT_AUTH_RPS"] = "0", ["RATE_LIMIT_AUTH_BURST"] = "2" });
+        Assert.That((s.RateLimitRps, s.RateLimitBurst, s.RateLimitAuthRps, s.RateLimitAuthBurst), Is.EqualTo((0.5, 3, 0d, 2)));
+    }
+
+    [TestCase("RATE_LIMIT_RPS", "-1")]
+    [TestCase("RATE_LIMIT_RPS", "fast")]
+    [TestCase("RATE_LIMIT_BURST", "0")]
+    [TestCase("RATE_LIMIT_AUTH_RPS", "NaN")]
+    public void From_RefusesABadRateLimit_NamingIt(string name, string value)
+    {
+        var ex = Assert.Throws<FormatException>(() => From(new() { [name] = value }));
+        Assert.That(ex.Message, Does.Contain(name));
+    }
+
+    [Test]
     public void From_UsesTheJobQueueSection_WhenEnvironmentNameIsAbsent()
     {
         var s = From(new() { ["JobQueue:WorkerCount"] = "3" });

@@ -18,7 +18,10 @@ public sealed record SystemUnderTestOptions
     /// <summary>DOTNET_ENVIRONMENT / ASPNETCORE_ENVIRONMENT of the AppHost and so of every service.</summary>
     public string EnvironmentName { get; init; } = "Development";
 
-    /// <summary>Extra variables for the AppHost, which passes them on to every service (RETRY_BASE_DELAY=100ms, …).</summary>
+    /// <summary>
+    /// Extra variables for the AppHost, which passes them on to every service (RETRY_BASE_DELAY=100ms, …). Rate limits
+    /// are off (<c>RATE_LIMIT_RPS=0</c>) unless set here.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
     /// <summary>How long to wait for <c>JOBQUEUE READY</c>.</summary>
@@ -188,6 +191,10 @@ public sealed partial class SystemUnderTest : IAsyncDisposable
             ["ASPNETCORE_ENVIRONMENT"] = _options.EnvironmentName,
             ["JOBQUEUE_DATA_DIR"] = _directory,
             ["NO_COLOR"] = "1",
+
+            // Tests hammer the API from one address with one key: rate limits off unless a test turns them on
+            // (its Environment wins over this).
+            ["RATE_LIMIT_RPS"] = "0",
 
             // Would override what we pass, or point the services elsewhere.
             ["DATABASE_DSN"] = null,
