@@ -14,8 +14,12 @@ public sealed record JobQueueSettings
     public string ApiKey { get; init; } = "";
     /// <summary>Operator key that sees every tenant (empty: none).</summary>
     public string AdminKey { get; init; } = "";
-    /// <summary>Concurrent handlers per worker process.</summary>
-    public int WorkerCount { get; init; } = 10;
+    /// <summary>
+    /// Concurrent handlers per worker process. Handlers are async tasks, not threads: the typical job waits on I/O
+    /// (an email API, a model, a download), so a worker keeps many in flight; CPU-bound handlers simply queue on the
+    /// thread pool. Half of this (up to half a claim batch) is also the claim size that keeps Postgres round trips few.
+    /// </summary>
+    public int WorkerCount { get; init; } = 64;
     /// <summary>Most jobs a worker claims in one round trip.</summary>
     public int WorkerClaimBatch { get; init; } = 100;
     public TimeSpan WorkerHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
