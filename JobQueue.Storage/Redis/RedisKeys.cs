@@ -11,6 +11,7 @@ namespace JobQueue.Storage.Redis;
 /// <item><c>{p}claims</c> sorted set of ids popped by a worker and not yet confirmed in Postgres, scored by deadline (ms).</item>
 /// <item><c>{p}index-epoch</c> present while the index is complete; its absence (a flush, a new Redis) triggers a rebuild.</item>
 /// <item>channels <c>{p}wake</c> (jobs became ready) and <c>{p}cancel</c> (a running job was cancelled).</item>
+/// <item>channel <c>{p}auth-invalidate</c>: a key or user changed; every process drops its cached credentials of that user.</item>
 /// </list>
 /// </summary>
 public sealed class RedisKeys(string prefix)
@@ -30,6 +31,8 @@ public sealed class RedisKeys(string prefix)
     public RedisChannel WakeChannel { get; } = RedisChannel.Literal(prefix + "wake");
 
     public RedisChannel CancelChannel { get; } = RedisChannel.Literal(prefix + "cancel");
+
+    public RedisChannel AuthInvalidateChannel { get; } = RedisChannel.Literal(prefix + "auth-invalidate");
 
     /// <summary>1-based index of a queue in <see cref="AllReady"/> (the Lua scripts address queues by it).</summary>
     public static int QueueIndex(string queue) => queue switch
