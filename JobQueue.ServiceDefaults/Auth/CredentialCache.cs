@@ -24,6 +24,7 @@ public sealed partial class CredentialCache(IConnectionMultiplexer redis, RedisK
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private long _generation;
     private volatile bool _listening;
+    private volatile bool _subscribed;
 
     private sealed record Entry(Guid UserId, object Value, DateTimeOffset ExpiresAt);
 
@@ -74,6 +75,12 @@ public sealed partial class CredentialCache(IConnectionMultiplexer redis, RedisK
     {
         redis.ConnectionFailed += OnConnectionFailed;
         redis.ConnectionRestored += OnConnectionRestored;
+        await SubscribeAsync();
+    }
+
+    /// <summary>Subscribes once; the multiplexer itself re-subscribes after a reconnect.</summary>
+    private async Task SubscribeAsync()
+    {
         try
         {
             await redis.GetSubscriber().SubscribeAsync(keys.AuthInvalidateChannel, (_, message) =>
@@ -83,11 +90,12 @@ public sealed partial class CredentialCache(IConnectionMultiplexer redis, RedisK
                     DropUser(userId);
                 }
             });
+            _subscribed = true;
             _listening = redis.IsConnected;
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            // Redis down at start: work uncached; the multiplexer re-subscribes when it connects (OnConnectionRestored).
+            // Redis down at start: work uncached until it is back (OnConnectionRestored subscribes then).
             LogNotListening(logger, e.Message);
         }
     }
@@ -112,7 +120,14 @@ public sealed partial class CredentialCache(IConnectionMultiplexer redis, RedisK
     {
         Interlocked.Increment(ref _generation);
         _entries.Clear();
-        _listening = true;
+        if (_subscribed)
+        {
+            _listening = true;
+        }
+        else
+        {
+            _ = SubscribeAsync();
+        }
     }
 
     private void DropUser(Guid userId)
