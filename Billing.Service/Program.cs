@@ -1,8 +1,12 @@
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddBillingService();
 
 var app = builder.Build();
 app.UseJobQueueApiDefaults();
 app.MapDefaultEndpoints();
-
+app.MapBillingApi();
 app.Run();
+
+/// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;

@@ -6,6 +6,7 @@ using JobQueue.ServiceDefaults;
 using JobQueue.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Hosting;
 using JobQueue.Storage.Redis;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -36,7 +37,7 @@ public static class ServiceDefaultsExtensions
         var settings = JobQueueSettings.From(key => builder.Configuration[key]);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ICallerResolver, StaticKeyCallerResolver>();
+        builder.AddJobQueueAuthentication();
 
         builder.ConfigureOpenTelemetry();
         builder.AddDataSources(settings);
@@ -59,6 +60,29 @@ public static class ServiceDefaultsExtensions
             web.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes);
         }
 
+        return builder;
+    }
+
+    /// <summary>
+    /// Who may call: <see cref="AccountCallerResolver"/> (admin key, account keys, login tokens, static key) behind
+    /// <see cref="RequireCallerFilter"/>. Fails at start, naming the problem, when <c>JWT_SECRET</c> is unusable
+    /// outside Development.
+    /// </summary>
+    public static TBuilder AddJobQueueAuthentication<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        var jwt = JwtSettings.From(builder.Configuration, builder.Environment);
+        builder.Services.AddSingleton(jwt);
+        builder.Services.AddSingleton<JwtIssuer>();
+        builder.Services.AddSingleton<CredentialCache>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CredentialCache>());
+        builder.Services.AddSingleton<ICallerResolver, AccountCallerResolver>();
+        builder.Services.AddAuthentication().AddJwtBearer(o =>
+        {
+            // Keep 'sub' as 'sub' (no mapping to the long WS-* claim names) and never fetch metadata: the key is local.
+            o.MapInboundClaims = false;
+            o.RequireHttpsMetadata = false;
+            o.TokenValidationParameters = jwt.ValidationParameters();
+        });
         return builder;
     }
 

@@ -80,7 +80,7 @@ internal sealed class DistributedApplication(IReadOnlyList<Resource> resources, 
         try
         {
             await StartAllAsync(stopping.Token);
-            PrintReady();
+            PrintReady(await DemoAccountLinesAsync(stopping.Token));
             await Task.Delay(Timeout.Infinite, stopping.Token);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -211,7 +211,19 @@ internal sealed class DistributedApplication(IReadOnlyList<Resource> resources, 
         await Task.WhenAll(tasks.Values);
     }
 
-    private void PrintReady()
+    /// <summary>In Development (with services), registers or checks the demo account on the billing service.</summary>
+    private async Task<IReadOnlyList<string>> DemoAccountLinesAsync(CancellationToken ct)
+    {
+        if (builder.Options.EnvironmentName != "Development" || builder.Options.NoServices
+            || resources.OfType<ProjectResource>().FirstOrDefault(p => p.Name == "billing") is not { Instances.Count: > 0 } billing)
+        {
+            return [];
+        }
+
+        return await DemoAccount.EnsureAsync(billing.Instances[0].Url, builder.Options.DataDirectory, ct);
+    }
+
+    private void PrintReady(IReadOnlyList<string> demoAccount)
     {
         var rows = resources.SelectMany(r => r.Rows).ToList();
         ConsoleLog.Raw(string.Empty);
@@ -252,6 +264,11 @@ internal sealed class DistributedApplication(IReadOnlyList<Resource> resources, 
             if (builder.ServiceEnvironment.TryGetValue("API_KEY", out var apiKey))
             {
                 ConsoleLog.Raw($"API key: {apiKey} (Development default; set API_KEY to choose another)");
+            }
+
+            foreach (var line in demoAccount)
+            {
+                ConsoleLog.Raw(line);
             }
         }
 

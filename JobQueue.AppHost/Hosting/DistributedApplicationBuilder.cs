@@ -31,6 +31,14 @@ internal sealed class DistributedApplicationBuilder
         {
             ServiceEnvironment["API_KEY"] = DevelopmentApiKey;
         }
+
+        // One signing secret for every service (tokens issued by billing are checked by all), random per install and
+        // kept in the data folder so that tokens survive restarts. Outside Development the services refuse to start
+        // without a JWT_SECRET of their own.
+        if (options.EnvironmentName == "Development" && string.IsNullOrEmpty(environment("JWT_SECRET")))
+        {
+            ServiceEnvironment["JWT_SECRET"] = DevelopmentSecrets.JwtSecret(options.DataDirectory);
+        }
     }
 
     public AppHostOptions Options { get; }

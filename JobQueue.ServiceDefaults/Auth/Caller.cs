@@ -1,13 +1,28 @@
-using System.Security.Cryptography;
-using System.Text;
-using JobQueue.Core.Configuration;
+using JobQueue.Core.Accounts;
 using Microsoft.AspNetCore.Http;
 
 namespace JobQueue.ServiceDefaults.Auth;
 
+/// <summary>How a caller proved who it is.</summary>
+public enum CallerKind
+{
+    /// <summary>No credentials, accepted only in open single-tenant mode (Development, or AUTH_ALLOW_ANONYMOUS).</summary>
+    Anonymous,
+    /// <summary>The operator's <c>ADMIN_KEY</c>.</summary>
+    Admin,
+    /// <summary>The static <c>API_KEY</c> of single-tenant installs (tenant <c>default</c>).</summary>
+    StaticKey,
+    /// <summary>An account key (<c>qly_…</c>).</summary>
+    AccountKey,
+    /// <summary>A login token (JWT) of an account.</summary>
+    Jwt,
+}
+
 /// <summary>
 /// Who is calling: the tenant (<see cref="Owner"/>) every query is scoped to, or an administrator who sees all
-/// tenants (<see cref="ScopeOwner"/> is then null).
+/// tenants (<see cref="ScopeOwner"/> is then null). For an account, the tenant is the user id (lowercase "D"
+/// uuid), so every key and every login token of one user see the same jobs; <see cref="ApiKeyId"/> is the key used
+/// (for a login token, the account's primary key: its oldest enabled key), to meter usage against.
 /// </summary>
 public sealed record Caller(string Owner, bool IsAdmin, Guid? ApiKeyId = null)
 {
@@ -16,56 +31,28 @@ public sealed record Caller(string Owner, bool IsAdmin, Guid? ApiKeyId = null)
 
     /// <summary>The owner filter for reads: null for an administrator.</summary>
     public string? ScopeOwner => IsAdmin ? null : Owner;
+
+    /// <summary>How the caller authenticated.</summary>
+    public CallerKind Kind { get; init; }
+
+    /// <summary>The account's user (account keys and login tokens only).</summary>
+    public Guid? UserId { get; init; }
+
+    /// <summary>The tier of <see cref="ApiKeyId"/> (account callers with a key only).</summary>
+    public Tier? Tier { get; init; }
+
+    /// <summary>Jobs per month <see cref="ApiKeyId"/> may enqueue (<see cref="Tiers.Unlimited"/>: no limit); null when not metered.</summary>
+    public long? JobsLimit => Tier?.JobsLimit();
+
+    /// <summary>The caller of an account, with <paramref name="keyId"/> (and its tier) to meter against.</summary>
+    public static Caller ForAccount(Guid userId, Guid? keyId, Tier? tier, CallerKind kind) =>
+        new(userId.ToString("D"), IsAdmin: false, keyId) { Kind = kind, UserId = userId, Tier = tier };
 }
 
 /// <summary>Resolves the caller of a request, or says why it cannot.</summary>
 public interface ICallerResolver
 {
     ValueTask<(Caller? Caller, string? Error)> ResolveAsync(HttpContext context);
-}
-
-/// <summary>
-/// Until accounts exist (issue 3): <c>ADMIN_KEY</c> sees everything, <c>API_KEY</c> is the single tenant
-/// <c>default</c>; with neither configured the API is open and everything belongs to <c>default</c>.
-/// The key comes in <c>X-API-Key</c> or <c>Authorization: Bearer</c>; comparison is constant-time.
-/// </summary>
-public sealed class StaticKeyCallerResolver(JobQueueSettings settings) : ICallerResolver
-{
-    public ValueTask<(Caller? Caller, string? Error)> ResolveAsync(HttpContext context)
-    {
-        var key = PresentedKey(context.Request);
-        if (settings.AdminKey.Length > 0 && key is not null && FixedEquals(key, settings.AdminKey))
-        {
-            return ValueTask.FromResult<(Caller?, string?)>((new Caller("admin", IsAdmin: true), null));
-        }
-
-        if (settings.ApiKey.Length > 0 && key is not null && FixedEquals(key, settings.ApiKey))
-        {
-            return ValueTask.FromResult<(Caller?, string?)>((new Caller(Caller.DefaultTenant, IsAdmin: false), null));
-        }
-
-        if (settings.ApiKey.Length == 0 && settings.AdminKey.Length == 0)
-        {
-            return ValueTask.FromResult<(Caller?, string?)>((new Caller(Caller.DefaultTenant, IsAdmin: false), null));
-        }
-
-        return ValueTask.FromResult<(Caller?, string?)>((null, key is null ? "missing API key: send it in X-API-Key" : "invalid API key"));
-    }
-
-    /// <summary>The key from <c>X-API-Key</c>, else from <c>Authorization: Bearer</c>.</summary>
-    public static string? PresentedKey(HttpRequest request)
-    {
-        if (request.Headers["X-API-Key"].ToString() is { Length: > 0 } k)
-        {
-            return k;
-        }
-
-        var auth = request.Headers.Authorization.ToString();
-        return auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth["Bearer ".Length..].Trim() : null;
-    }
-
-    private static bool FixedEquals(string a, string b) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
 }
 
 /// <summary>Endpoint filter that authenticates and makes the <see cref="Caller"/> available to handlers.</summary>
@@ -78,7 +65,7 @@ public sealed class RequireCallerFilter(ICallerResolver resolver) : IEndpointFil
         var (caller, error) = await resolver.ResolveAsync(context.HttpContext);
         if (caller is null)
         {
-            context.HttpContext.Response.Headers.WWWAuthenticate = "ApiKey";
+            context.HttpContext.Response.Headers.WWWAuthenticate = "ApiKey, Bearer";
             return Http.ApiResults.Error(context.HttpContext, StatusCodes.Status401Unauthorized, error ?? "unauthorized");
         }
 

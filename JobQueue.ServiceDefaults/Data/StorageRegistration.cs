@@ -11,6 +11,8 @@ public static class StorageRegistration
     {
         services.AddSingleton<PostgresJobStore>();
         services.AddSingleton<PostgresWorkerStore>();
+        services.AddSingleton<AccountStore>();
+        services.AddSingleton<UsageMeter>();
         services.AddSingleton<RedisBroker>();
         services.AddSingleton<RedisRateLimiter>();
         return services;

@@ -12,6 +12,7 @@ namespace JobQueue.Storage.Redis;
 /// <item><c>{p}index-epoch</c> present while the index is complete; its absence (a flush, a new Redis) triggers a rebuild.</item>
 /// <item><c>{p}ratelimit:{bucket}</c> hash of a token bucket (<c>tokens</c>, <c>ts</c>), expiring once it would be full again.</item>
 /// <item>channels <c>{p}wake</c> (jobs became ready) and <c>{p}cancel</c> (a running job was cancelled).</item>
+/// <item>channel <c>{p}auth-invalidate</c>: a key or user changed; every process drops its cached credentials of that user.</item>
 /// </list>
 /// </summary>
 public sealed class RedisKeys(string prefix)
@@ -34,6 +35,8 @@ public sealed class RedisKeys(string prefix)
     public RedisChannel WakeChannel { get; } = RedisChannel.Literal(prefix + "wake");
 
     public RedisChannel CancelChannel { get; } = RedisChannel.Literal(prefix + "cancel");
+
+    public RedisChannel AuthInvalidateChannel { get; } = RedisChannel.Literal(prefix + "auth-invalidate");
 
     /// <summary>1-based index of a queue in <see cref="AllReady"/> (the Lua scripts address queues by it).</summary>
     public static int QueueIndex(string queue) => queue switch

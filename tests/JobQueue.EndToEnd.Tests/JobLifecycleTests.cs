@@ -249,6 +249,40 @@ public sealed class JobLifecycleTests
     }
 
     [Test]
+    public async Task Accounts_ThroughTheGateway_TheDemoAccountsKeyAndLoginTokenSeeTheSameJobs_AndForgedHeadersAreIgnored()
+    {
+        // The AppHost registered the demo account through billing and printed its password and key once.
+        var created = _sut.LogLines.Single(l => l.StartsWith("Demo account created: demo@jobqueue.dev / ", StringComparison.Ordinal));
+        var password = created["Demo account created: demo@jobqueue.dev / ".Length..].Trim();
+        var key = _sut.LogLines.Single(l => l.StartsWith("Demo API key", StringComparison.Ordinal)).Split(' ')[^1];
+        Assert.That(key, Does.Match("^qly_[0-9a-f]{32}$"));
+
+        var byKey = _sut.CreateClient(key);
+        using var enqueued = await byKey.PostAsJsonAsync("/api/v1/jobs", new { type = "noop" });
+        var job = (await enqueued.EnvelopeAsync()).GetProperty("data");
+        Assert.That(enqueued.StatusCode, Is.EqualTo(HttpStatusCode.Created), job.ToString());
+
+        using var login = await _sut.CreateClient(apiKey: null).PostAsJsonAsync("/auth/login", new { email = "demo@jobqueue.dev", password });
+        var loginBody = await login.EnvelopeAsync();
+        Assert.That(login.StatusCode, Is.EqualTo(HttpStatusCode.OK), loginBody.ToString());
+        var byToken = _sut.CreateClient(apiKey: null);
+        byToken.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", loginBody.GetProperty("data").GetProperty("token").GetString());
+
+        // A token signed by billing is accepted by jobs-api: one JWT_SECRET for every service.
+        using var seen = await byToken.GetAsync($"/api/v1/jobs/{job.GetProperty("id").GetString()}");
+        Assert.That(seen.StatusCode, Is.EqualTo(HttpStatusCode.OK), (await seen.EnvelopeAsync()).ToString());
+        using var usage = await byToken.GetAsync("/portal/usage");
+        Assert.That((await usage.EnvelopeAsync()).GetProperty("data").GetProperty("tier").GetString(), Is.EqualTo("free"));
+
+        // The static key's tenant does not see the account's job, whatever headers claim.
+        var forger = _sut.CreateClient(_sut.ApiKey);
+        forger.DefaultRequestHeaders.Add("X-JobQueue-Owner", loginBody.GetProperty("data").GetProperty("user").GetProperty("id").GetString());
+        forger.DefaultRequestHeaders.Add("X-User-Id", loginBody.GetProperty("data").GetProperty("user").GetProperty("id").GetString());
+        using var hidden = await forger.GetAsync($"/api/v1/jobs/{job.GetProperty("id").GetString()}");
+        await hidden.ErrorEnvelopeAsync(HttpStatusCode.NotFound);
+    }
+
+    [Test]
     public async Task Gateway_EchoesTheRequestIdItWasSent()
     {
         var requestId = $"e2e-{Guid.NewGuid():N}";
