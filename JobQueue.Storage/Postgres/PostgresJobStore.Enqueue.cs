@@ -41,4 +41,49 @@ public sealed partial class PostgresJobStore
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await conn.ExecuteAsync(Cmd(JobSql.Insert, args, ct));
     }
+
+    /// <summary>
+    /// Inserts several enqueue requests in one transaction. Each metered unit first takes its jobs from its key's
+    /// monthly allowance (one atomic limit-checked statement); a unit over the limit is left out and counts nothing,
+    /// the others are inserted together. Returns, per unit, its usage after the call (null for an unmetered unit);
+    /// <see cref="UsageConsumption.Accepted"/> false means that unit was refused and not inserted. If the statement
+    /// fails, nothing is inserted and nothing counted (the transaction rolls back).
+    /// </summary>
+    public async Task<UsageConsumption?[]> JobsInsertGroupAsync(IReadOnlyList<EnqueueUnit> units, DateTimeOffset now, CancellationToken ct)
+    {
+        var usage = new UsageConsumption?[units.Count];
+        if (units.All(u => u.MeterKeyId is null))
+        {
+            await JobsInsertAsync(units.Count == 1 ? units[0].Jobs : [.. units.SelectMany(u => u.Jobs)], ct);
+            return usage;
+        }
+
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var accepted = new List<Job>();
+        for (var i = 0; i < units.Count; i++)
+        {
+            var u = units[i];
+            if (u.MeterKeyId is { } keyId)
+            {
+                usage[i] = await UsageMeter.TryConsumeAsync(conn, tx, keyId, u.MeterLimit, u.Jobs.Count, now, ct);
+                if (!usage[i]!.Value.Accepted)
+                {
+                    continue;
+                }
+            }
+
+            accepted.AddRange(u.Jobs);
+        }
+
+        await JobsInsertAsync(accepted, ct, tx);
+        await tx.CommitAsync(ct);
+        return usage;
+    }
 }
+
+/// <summary>
+/// One enqueue request in a group commit: its jobs (all or none), and the API key whose monthly allowance they take
+/// (<see cref="MeterKeyId"/> null: not metered; <see cref="MeterLimit"/> <see cref="JobQueue.Core.Accounts.Tiers.Unlimited"/>: counted, no limit).
+/// </summary>
+public sealed record EnqueueUnit(IReadOnlyList<Job> Jobs, Guid? MeterKeyId = null, long MeterLimit = JobQueue.Core.Accounts.Tiers.Unlimited);

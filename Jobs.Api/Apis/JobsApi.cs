@@ -45,8 +45,27 @@ public static class JobsApi
                 return RequestReading.ErrorFor(ctx, invalid);
             }
 
-            var jobs = await enqueuer.EnqueueAsync(RequireCallerFilter.Get(ctx), [spec!], ctx.RequestAborted);
-            return ApiResults.Created(ctx, JobResponse.From(jobs[0]));
+            var (jobs, refused) = await TryEnqueueAsync(ctx, enqueuer, [spec!]);
+            return refused ?? ApiResults.Created(ctx, JobResponse.From(jobs![0]));
+        }
+    }
+
+    /// <summary>Enqueues for the caller, or the refusal: 429 over the monthly limit, 401 when the key was deleted meanwhile.</summary>
+    private static async Task<(IReadOnlyList<Job>? Jobs, IResult? Refused)> TryEnqueueAsync(HttpContext ctx, JobEnqueuer enqueuer, IReadOnlyList<EnqueueSpec> specs)
+    {
+        try
+        {
+            return (await enqueuer.EnqueueAsync(RequireCallerFilter.Get(ctx), specs, ctx.RequestAborted), null);
+        }
+        catch (UsageLimitExceededException ex)
+        {
+            ctx.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling((ex.ResetAt - DateTimeOffset.UtcNow).TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return (null, ApiResults.Error(ctx, StatusCodes.Status429TooManyRequests, ex.Message));
+        }
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.ForeignKeyViolation)
+        {
+            // The key was deleted between authentication and the usage count: it no longer exists.
+            return (null, ApiResults.Error(ctx, StatusCodes.Status401Unauthorized, "this API key was deleted"));
         }
     }
 
@@ -66,8 +85,8 @@ public static class JobsApi
                 return RequestReading.ErrorFor(ctx, invalid);
             }
 
-            var jobs = await enqueuer.EnqueueAsync(RequireCallerFilter.Get(ctx), specs, ctx.RequestAborted);
-            return ApiResults.Created(ctx, jobs.Select(JobResponse.From).ToList());
+            var (jobs, refused) = await TryEnqueueAsync(ctx, enqueuer, specs);
+            return refused ?? ApiResults.Created(ctx, jobs!.Select(JobResponse.From).ToList());
         }
     }
 

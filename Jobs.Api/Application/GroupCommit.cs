@@ -20,7 +20,9 @@ namespace Jobs.Api.Application;
 /// <para>
 /// A request's jobs stay one unit (a batch request is still all-or-none): if a combined insert fails for a reason
 /// other than Postgres being unreachable, each request of the group is retried alone, so one request's bad row
-/// cannot fail its neighbours. A 201 is still only answered after the request's own jobs are committed.
+/// cannot fail its neighbours. A 201 is still only answered after the request's own jobs are committed. Metered
+/// requests take their jobs from their key's monthly allowance inside the same transaction, so a refused or failed
+/// enqueue never counts (see <see cref="PostgresJobStore.JobsInsertGroupAsync"/>).
 /// </para>
 /// </summary>
 internal sealed partial class GroupCommit : IAsyncDisposable
@@ -34,22 +36,28 @@ internal sealed partial class GroupCommit : IAsyncDisposable
     private readonly PostgresJobStore _store;
     private readonly RedisBroker _broker;
     private readonly ILogger<GroupCommit> _logger;
+    private readonly TimeProvider _time;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
     private readonly CancellationTokenSource _stop = new();
     private readonly Task[] _pumps;
 
-    public GroupCommit(PostgresJobStore store, RedisBroker broker, ILogger<GroupCommit> logger)
+    public GroupCommit(PostgresJobStore store, RedisBroker broker, TimeProvider time, ILogger<GroupCommit> logger)
     {
+        _time = time;
         _store = store;
         _broker = broker;
         _logger = logger;
         _pumps = Enumerable.Range(0, Pumps).Select(_ => Task.Run(PumpAsync)).ToArray();
     }
 
-    /// <summary>Completes when <paramref name="jobs"/> are committed (all of them), or throws why not.</summary>
-    public Task InsertAsync(IReadOnlyList<Job> jobs)
+    /// <summary>
+    /// Completes when the unit's jobs are committed (all of them), with the key's usage after it (null when not
+    /// metered), or with <see cref="UsageConsumption.Accepted"/> false when the monthly limit refused them (nothing
+    /// inserted, nothing counted); throws why not otherwise.
+    /// </summary>
+    public Task<UsageConsumption?> InsertAsync(EnqueueUnit unit)
     {
-        var pending = new Pending(jobs);
+        var pending = new Pending(unit);
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(GroupCommit));
@@ -72,12 +80,12 @@ internal sealed partial class GroupCommit : IAsyncDisposable
                 while (count < MaxJobsPerCommit && reader.TryRead(out var next))
                 {
                     group.Add(next);
-                    count += next.Jobs.Count;
+                    count += next.Unit.Jobs.Count;
                 }
 
                 if (group.Count > 0)
                 {
-                    await CommitAsync(group, count);
+                    await CommitAsync(group);
                 }
             }
         }
@@ -89,43 +97,43 @@ internal sealed partial class GroupCommit : IAsyncDisposable
         }
     }
 
-    private async Task CommitAsync(List<Pending> group, int count)
+    private async Task CommitAsync(List<Pending> group)
     {
         var committed = new List<Pending>(group.Count);
-        if (group.Count == 1)
+        try
         {
-            await InsertAloneAsync(group[0], committed);
+            var usage = await _store.JobsInsertGroupAsync(group.Select(p => p.Unit).ToList(), _time.GetUtcNow(), CancellationToken.None);
+            for (var i = 0; i < group.Count; i++)
+            {
+                group[i].Usage = usage[i];
+                if (usage[i] is { Accepted: false })
+                {
+                    group[i].Done.TrySetResult(usage[i]);
+                }
+                else
+                {
+                    committed.Add(group[i]);
+                }
+            }
         }
-        else
+        catch (Exception ex) when (group.Count == 1 || ErrorEnvelopeMiddleware.IsUnavailable(ex))
         {
-            var jobs = new List<Job>(count);
             foreach (var p in group)
             {
-                jobs.AddRange(p.Jobs);
+                p.Done.TrySetException(ex);
             }
 
-            try
+            return;
+        }
+        catch (Exception)
+        {
+            // Something in one request is refused by the database: settle each request on its own merits.
+            foreach (var p in group)
             {
-                await _store.JobsInsertAsync(jobs, CancellationToken.None);
-                committed.AddRange(group);
+                await CommitAsync([p]);
             }
-            catch (Exception ex) when (ErrorEnvelopeMiddleware.IsUnavailable(ex))
-            {
-                foreach (var p in group)
-                {
-                    p.Done.TrySetException(ex);
-                }
 
-                return;
-            }
-            catch (Exception)
-            {
-                // Something in one request is refused by the database: settle each request on its own merits.
-                foreach (var p in group)
-                {
-                    await InsertAloneAsync(p, committed);
-                }
-            }
+            return;
         }
 
         if (committed.Count == 0)
@@ -133,23 +141,10 @@ internal sealed partial class GroupCommit : IAsyncDisposable
             return;
         }
 
-        await IndexAsync(committed.SelectMany(p => p.Jobs).Select(j => new QueueEntry(j.Id, j.QueueName, j.Priority, j.ScheduledAt)).ToList());
+        await IndexAsync(committed.SelectMany(p => p.Unit.Jobs).Select(j => new QueueEntry(j.Id, j.QueueName, j.Priority, j.ScheduledAt)).ToList());
         foreach (var p in committed)
         {
-            p.Done.TrySetResult();
-        }
-    }
-
-    private async Task InsertAloneAsync(Pending p, List<Pending> committed)
-    {
-        try
-        {
-            await _store.JobsInsertAsync(p.Jobs, CancellationToken.None);
-            committed.Add(p);
-        }
-        catch (Exception ex)
-        {
-            p.Done.TrySetException(ex);
+            p.Done.TrySetResult(p.Usage);
         }
     }
 
@@ -178,8 +173,10 @@ internal sealed partial class GroupCommit : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private sealed record Pending(IReadOnlyList<Job> Jobs)
+    private sealed record Pending(EnqueueUnit Unit)
     {
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<UsageConsumption?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public UsageConsumption? Usage { get; set; }
     }
 }

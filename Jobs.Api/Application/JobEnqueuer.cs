@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using JobQueue.Core.Accounts;
 using JobQueue.Core.Configuration;
 using JobQueue.Core.Jobs;
 using JobQueue.Core.Validation;
 using JobQueue.ServiceDefaults.Auth;
+using JobQueue.Storage.Postgres;
 using JobQueue.Storage.Redis;
 
 namespace Jobs.Api.Application;
@@ -45,8 +47,19 @@ internal sealed class JobEnqueuer(GroupCommit commits, TimeProvider time)
             };
         }
 
+        // Account callers are metered per job against their key's monthly allowance, in the insert's transaction;
+        // the operator and the static single-tenant key are not.
+        var unit = caller.ApiKeyId is { } keyId && caller.JobsLimit is { } limit
+            ? new EnqueueUnit(jobs, keyId, limit)
+            : new EnqueueUnit(jobs);
+
         // Group commit: concurrent requests share one INSERT, one WAL flush and one index push (see GroupCommit).
-        await commits.InsertAsync(jobs).WaitAsync(ct);
+        var usage = await commits.InsertAsync(unit).WaitAsync(ct);
+        if (usage is { Accepted: false } refused)
+        {
+            var nowOffset = time.GetUtcNow();
+            throw new UsageLimitExceededException(caller.Tier ?? Tier.Free, caller.JobsLimit ?? 0, refused.Used, jobs.Length, UsagePeriod.ResetAt(nowOffset));
+        }
         foreach (var j in jobs)
         {
             Enqueued.Add(1, new KeyValuePair<string, object?>("queue", j.QueueName), new KeyValuePair<string, object?>("type", j.Type));
@@ -60,4 +73,12 @@ internal sealed class JobEnqueuer(GroupCommit commits, TimeProvider time)
 
     internal static DateTime TruncateToMicroseconds(DateTime t) => new(t.Ticks - (t.Ticks % 10), DateTimeKind.Utc);
 
+}
+
+/// <summary>An enqueue refused because it would take the key past its tier's monthly job limit (nothing was accepted).</summary>
+internal sealed class UsageLimitExceededException(Tier tier, long limit, long used, int requested, DateTimeOffset resetAt)
+    : Exception($"monthly job limit reached: the {tier.ToWire()} tier allows {limit} jobs a month, {used} used, this request has {requested}; " +
+                $"the count resets at {resetAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} (upgrade through POST /portal/checkout)")
+{
+    public DateTimeOffset ResetAt { get; } = resetAt;
 }

@@ -23,6 +23,9 @@ public abstract class AccountsFixture
 {
     public const string StaticKey = "static-test-key";
 
+    /// <summary>The operator's key (sees every tenant).</summary>
+    public const string AdminKey = "admin-test-key";
+
     private string _connectionString = "";
     private readonly List<HttpClient> _clients = [];
 
@@ -49,6 +52,7 @@ public abstract class AccountsFixture
             ["REDIS_PREFIX"] = TestRedisPrefix.New(),
             ["JWT_SECRET"] = NewJwtSecret(),
             ["API_KEY"] = StaticKey,
+            ["ADMIN_KEY"] = AdminKey,
         };
         Billing = new ServiceFactory<Program>("Development", settings);
         Jobs = new ServiceFactory<JobsApi::Program>("Development", settings);
