@@ -34,8 +34,10 @@ public sealed class FaultTests
     [Test]
     public async Task EveryJobCompletes_WhenAWorkerIsKilledWhileRunningJobs()
     {
-        var ids = await _sut.EnqueueBatchAsync(Enumerable.Range(0, 50).Select(_ => new { type = "sleep", payload = new { ms = 300 }, max_attempts = 5 }));
-        var (victim, victimId) = await WorkerRunningAnyOfAsync(ids);
+        // Jobs long enough (2 s, 50 of them on 24 slots) to be seen running before they end.
+        var workers = await AliveWorkersAsync();
+        var ids = await _sut.EnqueueBatchAsync(Enumerable.Range(0, 50).Select(_ => new { type = "sleep", payload = new { ms = 2000 }, max_attempts = 5 }));
+        var (victim, victimId) = await WorkerRunningAnyOfAsync(workers, ids);
 
         SystemUnderTest.Kill(victim);
         await WaitUntil(() => !victim.IsAlive, Bound, $"{victim.Name} is dead");
@@ -108,10 +110,11 @@ public sealed class FaultTests
     public async Task WorkerDrainsOnSigterm_HandingBackOrFinishing()
     {
         // 2 s jobs fit in WORKER_SHUTDOWN_TIMEOUT (5 s) and finish there; 10 s jobs cannot and must be handed back.
+        var workers = await AliveWorkersAsync();
         var shortIds = await _sut.EnqueueBatchAsync(Enumerable.Range(0, 20).Select(_ => new { type = "sleep", payload = new { ms = 2000 } }));
         var longIds = await _sut.EnqueueBatchAsync(Enumerable.Range(0, 6).Select(_ => new { type = "sleep", payload = new { ms = 10_000 } }));
         List<Guid> ids = [.. shortIds, .. longIds];
-        var (draining, drainingId) = await WorkerRunningAnyOfAsync(longIds);
+        var (draining, drainingId) = await WorkerRunningAnyOfAsync(workers, longIds);
         var heldLong = await RunningOnAsync(drainingId, longIds);
 
         SystemUnderTest.Terminate(draining);
@@ -159,11 +162,8 @@ public sealed class FaultTests
         return found;
     }
 
-    /// <summary>
-    /// A live worker that is running some of <paramref name="ids"/>, once one is. Which replica wins a claim is a race
-    /// (on a loaded machine one may win every job), so the test takes out whichever holds the jobs, not a fixed one.
-    /// </summary>
-    private async Task<(SystemProcess Worker, string WorkerId)> WorkerRunningAnyOfAsync(IReadOnlyCollection<Guid> ids)
+    /// <summary>The live workers by worker id (looked up before the jobs are enqueued, so no time is lost after).</summary>
+    private async Task<Dictionary<string, SystemProcess>> AliveWorkersAsync()
     {
         var alive = _sut.Workers.Where(w => w.IsAlive).ToList();
         Assert.That(alive, Has.Count.GreaterThanOrEqualTo(2), "this test needs a worker to take out and one to carry on");
@@ -173,6 +173,15 @@ public sealed class FaultTests
             byId[await _sut.WorkerIdOfAsync(w, Bound)] = w;
         }
 
+        return byId;
+    }
+
+    /// <summary>
+    /// A live worker that is running some of <paramref name="ids"/>, once one is. Which replica wins a claim is a race
+    /// (on a loaded machine one may win every job), so the test takes out whichever holds the jobs, not a fixed one.
+    /// </summary>
+    private async Task<(SystemProcess Worker, string WorkerId)> WorkerRunningAnyOfAsync(Dictionary<string, SystemProcess> byId, IReadOnlyCollection<Guid> ids)
+    {
         (SystemProcess, string)? found = null;
         await WaitUntil(async () =>
         {
