@@ -43,6 +43,13 @@ public sealed record CronSchedule
         CronOccurrences.NextAfter(Cron.CronExpression.Parse(CronExpression), CronTimeZones.Find(Timezone), afterUtc);
 
     /// <summary>
+    /// What firing this schedule at <paramref name="now"/> does: the tick it fires (<see cref="NextRunAt"/>), the
+    /// tick after (the first occurrence after now, so a schedule that missed many ticks, after downtime, fires once
+    /// and not once per missed tick) and the job.
+    /// </summary>
+    public (DateTime Due, DateTime Next, Job Job) FireAt(DateTime now) => (NextRunAt, NextRunAfter(now), JobFor(NextRunAt, now));
+
+    /// <summary>
     /// The job this schedule enqueues for tick <paramref name="due"/>, firing at <paramref name="now"/>: the
     /// schedule's owner and settings, its tags plus <see cref="NameTag"/>, <see cref="IdTag"/> and <see cref="TickTag"/>.
     /// </summary>

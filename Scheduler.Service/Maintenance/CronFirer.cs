@@ -53,8 +53,8 @@ internal sealed class CronFirer(PostgresCronStore store, RedisBroker broker, Lea
     {
         try
         {
-            // The next tick after now, not after the due one: a schedule that missed many ticks fires once.
-            return new CronFiring(schedule.Id, schedule.NextRunAt, schedule.NextRunAfter(now), schedule.JobFor(schedule.NextRunAt, now));
+            var (due, next, job) = schedule.FireAt(now);
+            return new CronFiring(schedule.Id, due, next, job);
         }
         catch (Exception ex) when (ex is FormatException or TimeZoneNotFoundException or InvalidOperationException)
         {

@@ -227,4 +227,17 @@ public sealed class CronScheduleTests
         Assert.That(schedule.With(new CronPatch(CronExpression: "0 12 * * *", Timezone: "Asia/Tokyo"), now).NextRunAt, Is.EqualTo(new DateTime(2026, 5, 5, 3, 0, 0, DateTimeKind.Utc)));
         Assert.That(schedule.With(new CronPatch(Payload: "{}"), now).NextRunAt, Is.EqualTo(schedule.NextRunAt));
     }
+
+    [Test]
+    public void FireAt_AfterDowntime_FiresTheMissedTickOnce_AndMovesToTheFirstOccurrenceAfterNow()
+    {
+        var schedule = Hourly();
+        var now = Created.AddHours(7).AddMinutes(42); // six ticks missed
+
+        var (due, next, job) = schedule.FireAt(now);
+
+        Assert.That(due, Is.EqualTo(Created.AddHours(1)));
+        Assert.That(next, Is.EqualTo(Created.AddHours(8)));
+        Assert.That(job.Tags, Does.Contain("2026-05-04T11:00:00.000000Z"));
+    }
 }
