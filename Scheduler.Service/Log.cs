@@ -41,4 +41,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 70, Level = LogLevel.Information, Message = "Purged {Jobs} expired jobs, {DlqEntries} DLQ entries and {Workers} gone workers")]
     public static partial void Purged(this ILogger logger, int jobs, int dlqEntries, int workers);
+
+    [LoggerMessage(EventId = 80, Level = LogLevel.Information, Message = "Cron: enqueued {Count} jobs for due schedules")]
+    public static partial void CronFired(this ILogger logger, int count);
+
+    [LoggerMessage(EventId = 81, Level = LogLevel.Warning, Message = "Cron schedule {Id} ({Name}) cannot be planned and was skipped: {Reason}")]
+    public static partial void CronUnplannable(this ILogger logger, Guid id, string name, string reason);
 }

@@ -3,5 +3,10 @@ builder.AddServiceDefaults();
 builder.AddScheduler();
 
 var app = builder.Build();
+app.UseJobQueueApiDefaults();
 app.MapDefaultEndpoints();
+app.MapSchedulerApiV1();
 app.Run();
+
+/// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;

@@ -98,13 +98,7 @@ public static partial class EnqueueRequestValidator
                     break;
                 case "tags":
                     if (v.ValueKind == JsonValueKind.Null) { break; }
-                    if (v.ValueKind != JsonValueKind.Object) { return Malformed(where, $"'tags' must be an object of strings, got {Describe(v.ValueKind)}"); }
-                    foreach (var tag in v.EnumerateObject())
-                    {
-                        if (tag.Value.ValueKind != JsonValueKind.String) { return Malformed(where, $"tag '{tag.Name}' must be a string, got {Describe(tag.Value.ValueKind)}"); }
-                        if (tag.Name.Length == 0 || tag.Name.Contains(':', StringComparison.Ordinal) || tag.Name.Contains(',', StringComparison.Ordinal)) { return Invalid(where, $"tag names must be non-empty and contain neither ':' nor ',': '{tag.Name}'"); }
-                    }
-
+                    if (CheckTags(v, where) is { } tagError) { return tagError; }
                     tags = v.GetRawText();
                     break;
                 default:
@@ -194,16 +188,29 @@ public static partial class EnqueueRequestValidator
         return true;
     }
 
-    private static bool TryInt(JsonElement v, out int value)
+    /// <summary>Checks a <c>tags</c> value: an object of strings whose names hold neither ':' nor ',' (the filter syntax).</summary>
+    internal static RequestError? CheckTags(JsonElement v, string where = "")
+    {
+        if (v.ValueKind != JsonValueKind.Object) { return Malformed(where, $"'tags' must be an object of strings, got {Describe(v.ValueKind)}"); }
+        foreach (var tag in v.EnumerateObject())
+        {
+            if (tag.Value.ValueKind != JsonValueKind.String) { return Malformed(where, $"tag '{tag.Name}' must be a string, got {Describe(tag.Value.ValueKind)}"); }
+            if (tag.Name.Length == 0 || tag.Name.Contains(':', StringComparison.Ordinal) || tag.Name.Contains(',', StringComparison.Ordinal)) { return Invalid(where, $"tag names must be non-empty and contain neither ':' nor ',': '{tag.Name}'"); }
+        }
+
+        return null;
+    }
+
+    internal static bool TryInt(JsonElement v, out int value)
     {
         value = 0;
         return v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out value);
     }
 
-    private static string Describe(JsonElement v) =>
+    internal static string Describe(JsonElement v) =>
         v.ValueKind == JsonValueKind.Number ? $"the number {v.GetRawText()}" : Describe(v.ValueKind);
 
-    private static string Describe(JsonValueKind kind) => kind switch
+    internal static string Describe(JsonValueKind kind) => kind switch
     {
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "an array",

@@ -1,10 +1,12 @@
+using JobQueue.Storage.Postgres;
+using Scheduler.Service.Apis;
 using Scheduler.Service.Maintenance;
 
 namespace Microsoft.Extensions.Hosting;
 
 internal static class Extensions
 {
-    /// <summary>The leader election and the cluster-wide roles that run on the leader only.</summary>
+    /// <summary>The cron API, the leader election and the cluster-wide roles that run on the leader only.</summary>
     public static IHostApplicationBuilder AddScheduler(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton(SchedulerOptions.From(key => builder.Configuration[key]));
@@ -16,6 +18,15 @@ internal static class Extensions
         builder.Services.AddHostedService<LeaseRescuer>();
         builder.Services.AddHostedService<StaleIndexSweeper>();
         builder.Services.AddHostedService<ExpiredJobCleaner>();
+        builder.Services.AddSingleton<PostgresCronStore>();
+        builder.Services.AddHostedService<CronFirer>();
         return builder;
+    }
+
+    /// <summary>The scheduler's public routes: <c>/api/v1/cron</c>.</summary>
+    public static WebApplication MapSchedulerApiV1(this WebApplication app)
+    {
+        app.MapCronApi();
+        return app;
     }
 }

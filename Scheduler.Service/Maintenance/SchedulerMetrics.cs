@@ -15,4 +15,7 @@ internal static class SchedulerMetrics
 
     public static readonly Counter<long> IndexRebuilds =
         Meter.CreateCounter<long>("jobqueue.scheduler.index_rebuilds", unit: "{rebuild}", description: "Rebuilds of the Redis index from Postgres");
+
+    public static readonly Counter<long> CronFired =
+        Meter.CreateCounter<long>("jobqueue.scheduler.cron_fired", unit: "{job}", description: "Jobs enqueued by cron schedules");
 }

@@ -14,6 +14,9 @@ internal sealed record SchedulerOptions
     /// <summary>The longest the promoter sleeps: bounds lateness and how soon a newly delayed job is noticed.</summary>
     public TimeSpan PromoteMaxSleep { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>The longest the cron firer sleeps: how soon a schedule created or changed meanwhile is seen.</summary>
+    public TimeSpan CronMaxSleep { get; init; } = TimeSpan.FromSeconds(1);
+
     public TimeSpan IndexCheckInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
     public TimeSpan ClaimRescueInterval { get; init; } = TimeSpan.FromSeconds(2);
@@ -51,6 +54,7 @@ internal sealed record SchedulerOptions
         {
             LeaderCheckInterval = Read("SCHEDULER_LEADER_CHECK_INTERVAL", d.LeaderCheckInterval),
             PromoteMaxSleep = Read("SCHEDULER_PROMOTE_INTERVAL", d.PromoteMaxSleep),
+            CronMaxSleep = Read("SCHEDULER_CRON_INTERVAL", d.CronMaxSleep),
             IndexCheckInterval = Read("SCHEDULER_INDEX_CHECK_INTERVAL", d.IndexCheckInterval),
             ClaimRescueInterval = Read("SCHEDULER_CLAIM_RESCUE_INTERVAL", d.ClaimRescueInterval),
             LeaseRescueInterval = Read("SCHEDULER_LEASE_RESCUE_INTERVAL", d.LeaseRescueInterval),
