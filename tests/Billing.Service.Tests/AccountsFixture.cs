@@ -50,6 +50,7 @@ public abstract class AccountsFixture
             ["JWT_SECRET"] = NewJwtSecret(),
             ["API_KEY"] = StaticKey,
         };
+        await ConfigureAsync(settings);
         Billing = new ServiceFactory<Program>("Development", settings);
         Jobs = new ServiceFactory<JobsApi::Program>("Development", settings);
         foreach (var client in new[] { Billing.CreateClient(), Jobs.CreateClient() })
@@ -59,6 +60,9 @@ public abstract class AccountsFixture
             client.Dispose();
         }
     }
+
+    /// <summary>Adds or changes the services' settings before they start (e.g. Stripe's).</summary>
+    protected virtual Task ConfigureAsync(Dictionary<string, string?> settings) => Task.CompletedTask;
 
     [OneTimeTearDown]
     public async Task StopServicesAsync()
