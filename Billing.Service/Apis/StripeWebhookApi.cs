@@ -54,9 +54,14 @@ public static class StripeWebhookApi
         {
             return ApiResults.BadRequest(ctx, $"invalid Stripe webhook: {e.Message}");
         }
-        catch (Newtonsoft.Json.JsonException e)
+        catch (Exception e) when (e is Newtonsoft.Json.JsonException or System.Text.Json.JsonException)
         {
             return ApiResults.BadRequest(ctx, $"invalid Stripe event JSON: {e.Message}");
+        }
+
+        if (string.IsNullOrEmpty(stripeEvent.Id) || string.IsNullOrEmpty(stripeEvent.Type))
+        {
+            return ApiResults.BadRequest(ctx, "not a Stripe event: 'id' and 'type' are required");
         }
 
         var handling = await billing.ApplyEventAsync(stripeEvent, ctx.RequestAborted);

@@ -165,6 +165,17 @@ public sealed class StripeWebhookTests : StripeFixture
         Assert.That((await UsageTierAsync(account.Key)).Tier, Is.EqualTo("business"));
     }
 
+    [TestCase("{}", "not a Stripe event: 'id' and 'type' are required")]
+    [TestCase("{\"id\":\"evt_x\",\"object\":\"event\"}", "not a Stripe event: 'id' and 'type' are required")]
+    [TestCase("not json", "invalid Stripe event JSON")]
+    public async Task ACorrectlySignedBodyThatIsNoEvent_Answers400(string payload, string message)
+    {
+        var (status, body) = await DeliverAsync(payload, Sign(payload, DateTimeOffset.UtcNow));
+
+        Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest), body.ToJsonString());
+        Assert.That(Api.Error(body), Does.StartWith(message));
+    }
+
     [Test]
     public async Task ATimestampOlderThanTheTolerance_Answers400()
     {
