@@ -45,3 +45,9 @@ public sealed record MessageResponse(string Message);
 
 /// <summary>200 of <c>DELETE /api/v1/keys/{id}</c>.</summary>
 public sealed record DeletedResponse(Guid Id, string Status);
+
+/// <summary>200 of <c>/portal/checkout</c> and <c>/portal/customer-portal</c>: the Stripe page to open.</summary>
+public sealed record UrlResponse(string Url);
+
+/// <summary>200 of <c>POST /webhooks/stripe</c>: <c>applied</c>, <c>duplicate</c> (applied before) or <c>ignored</c>.</summary>
+public sealed record StripeWebhookResponse(string EventId, string Type, string Status);

@@ -54,6 +54,7 @@ public abstract class AccountsFixture
             ["API_KEY"] = StaticKey,
             ["ADMIN_KEY"] = AdminKey,
         };
+        await ConfigureAsync(settings);
         Billing = new ServiceFactory<Program>("Development", settings);
         Jobs = new ServiceFactory<JobsApi::Program>("Development", settings);
         foreach (var client in new[] { Billing.CreateClient(), Jobs.CreateClient() })
@@ -63,6 +64,9 @@ public abstract class AccountsFixture
             client.Dispose();
         }
     }
+
+    /// <summary>Adds or changes the services' settings before they start (e.g. Stripe's).</summary>
+    protected virtual Task ConfigureAsync(Dictionary<string, string?> settings) => Task.CompletedTask;
 
     [OneTimeTearDown]
     public async Task StopServicesAsync()

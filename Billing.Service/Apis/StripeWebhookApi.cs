@@ -1,0 +1,93 @@
+using System.Text;
+using Billing.Service.Application;
+using JobQueue.ServiceDefaults.Http;
+using Stripe;
+
+namespace Billing.Service.Apis;
+
+/// <summary>
+/// <c>POST /webhooks/stripe</c>: Stripe's events, authenticated by the <c>Stripe-Signature</c> header (an HMAC of the
+/// raw body and a timestamp with <c>STRIPE_WEBHOOK_SECRET</c>), never by a key. A bad or missing signature, or a
+/// timestamp older than five minutes, is 400 and changes nothing. Every verified event answers 200, also one already
+/// applied (Stripe stops redelivering only after a 2xx) and one of a type this service does not act on.
+/// </summary>
+public static class StripeWebhookApi
+{
+    // Stripe's events are a few kilobytes; this bounds what an unauthenticated caller can make us buffer.
+    private const int MaxBodyBytes = 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapStripeWebhookApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/webhooks/stripe", ReceiveAsync).WithTags("Billing");
+        return app;
+    }
+
+    internal static async Task<IResult> ReceiveAsync(HttpContext ctx, StripeBilling billing, StripeSettings settings, TimeProvider time)
+    {
+        if (settings.WebhookSecret is not { } secret)
+        {
+            return ApiResults.Error(ctx, StatusCodes.Status503ServiceUnavailable,
+                "billing webhooks are not configured: set STRIPE_WEBHOOK_SECRET to the endpoint's signing secret (whsec_…)");
+        }
+
+        if (ctx.Request.Headers["Stripe-Signature"].ToString() is not { Length: > 0 } signature)
+        {
+            return ApiResults.BadRequest(ctx, "missing Stripe-Signature header");
+        }
+
+        var body = await ReadRawBodyAsync(ctx);
+        if (body is null)
+        {
+            return ApiResults.Error(ctx, StatusCodes.Status413PayloadTooLarge, $"the event is larger than {MaxBodyBytes} bytes");
+        }
+
+        Event stripeEvent;
+        try
+        {
+            // The signature is over the exact bytes Stripe sent, so the body is verified as read, never re-serialised.
+            // The API version check is off: events carry the version of the Stripe account's webhook endpoint, which
+            // need not be the one this Stripe.net release was built for, and the fields read here exist in all of them.
+            stripeEvent = EventUtility.ConstructEvent(body, signature, secret, (long)StripeSettings.WebhookTolerance.TotalSeconds,
+                time.GetUtcNow().ToUnixTimeSeconds(), throwOnApiVersionMismatch: false);
+        }
+        catch (StripeException e)
+        {
+            return ApiResults.BadRequest(ctx, $"invalid Stripe webhook: {e.Message}");
+        }
+        catch (Exception e) when (e is Newtonsoft.Json.JsonException or System.Text.Json.JsonException)
+        {
+            return ApiResults.BadRequest(ctx, $"invalid Stripe event JSON: {e.Message}");
+        }
+
+        if (string.IsNullOrEmpty(stripeEvent.Id) || string.IsNullOrEmpty(stripeEvent.Type))
+        {
+            return ApiResults.BadRequest(ctx, "not a Stripe event: 'id' and 'type' are required");
+        }
+
+        var handling = await billing.ApplyEventAsync(stripeEvent, ctx.RequestAborted);
+        return ApiResults.Ok(ctx, new StripeWebhookResponse(stripeEvent.Id, stripeEvent.Type, handling.ToString().ToLowerInvariant()));
+    }
+
+    private static async Task<string?> ReadRawBodyAsync(HttpContext ctx)
+    {
+        if (ctx.Request.ContentLength > MaxBodyBytes)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await ctx.Request.Body.ReadAsync(chunk, ctx.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+}
