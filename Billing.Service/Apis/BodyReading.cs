@@ -18,20 +18,10 @@ internal static class BodyReading
             return (new Dictionary<string, string>(StringComparer.Ordinal), null);
         }
 
-        if (!ctx.Request.HasJsonContentType())
+        var (doc, error) = await JsonBody.ReadAsync(ctx, maxDepth: 16);
+        if (doc is null)
         {
-            return (null, ApiResults.Error(ctx, StatusCodes.Status415UnsupportedMediaType,
-                $"Content-Type must be application/json, got '{ctx.Request.ContentType ?? "none"}'"));
-        }
-
-        JsonDocument doc;
-        try
-        {
-            doc = await JsonDocument.ParseAsync(ctx.Request.Body, new JsonDocumentOptions { MaxDepth = 16 }, ctx.RequestAborted);
-        }
-        catch (JsonException ex)
-        {
-            return (null, ApiResults.BadRequest(ctx, "malformed JSON: " + ex.Message));
+            return (null, error);
         }
 
         using (doc)

@@ -12,28 +12,10 @@ internal static class RequestReading
     public const int DefaultLimit = 20;
     public const int MaxLimit = 100;
 
-    /// <summary>Reads the body as one JSON document, or returns the error answer (415, 400; 413 comes from Kestrel).</summary>
-    public static async Task<(JsonDocument? Doc, IResult? Error)> ReadJsonAsync(HttpContext ctx)
-    {
-        if (!ctx.Request.HasJsonContentType())
-        {
-            return (null, ApiResults.Error(ctx, StatusCodes.Status415UnsupportedMediaType,
-                $"Content-Type must be application/json, got '{ctx.Request.ContentType ?? "none"}'"));
-        }
+    /// <summary>Reads the body as one JSON document, or returns the error answer (see <see cref="JsonBody"/>).</summary>
+    public static Task<(JsonDocument? Doc, IResult? Error)> ReadJsonAsync(HttpContext ctx) => JsonBody.ReadAsync(ctx);
 
-        try
-        {
-            var doc = await JsonDocument.ParseAsync(ctx.Request.Body, new JsonDocumentOptions { MaxDepth = 64 }, ctx.RequestAborted);
-            return (doc, null);
-        }
-        catch (JsonException ex)
-        {
-            return (null, ApiResults.BadRequest(ctx, "malformed JSON: " + ex.Message));
-        }
-    }
-
-    public static IResult ErrorFor(HttpContext ctx, RequestError error) =>
-        error.Kind == RequestErrorKind.Malformed ? ApiResults.BadRequest(ctx, error.Message) : ApiResults.Unprocessable(ctx, error.Message);
+    public static IResult ErrorFor(HttpContext ctx, RequestError error) => JsonBody.ErrorFor(ctx, error);
 
     public static bool TryId(string raw, out Guid id) => Guid.TryParseExact(raw, "D", out id);
 

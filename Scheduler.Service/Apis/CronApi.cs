@@ -35,7 +35,7 @@ public static class CronApi
 
     internal static async Task<IResult> CreateAsync(HttpContext ctx, PostgresCronStore store, JobQueueSettings settings, TimeProvider time)
     {
-        var (doc, error) = await ReadJsonAsync(ctx);
+        var (doc, error) = await JsonBody.ReadAsync(ctx);
         if (error is not null)
         {
             return error;
@@ -46,7 +46,7 @@ public static class CronApi
             var invalid = CronRequestValidator.TryValidateCreate(doc!.RootElement, settings.RetryDefaultMaxAttempts, out var spec);
             if (invalid is not null)
             {
-                return ErrorFor(ctx, invalid);
+                return JsonBody.ErrorFor(ctx, invalid);
             }
 
             var schedule = spec!.ToSchedule(RequireCallerFilter.Get(ctx).Owner, Now(time));
@@ -78,7 +78,7 @@ public static class CronApi
             return BadId(ctx, id);
         }
 
-        var (doc, error) = await ReadJsonAsync(ctx);
+        var (doc, error) = await JsonBody.ReadAsync(ctx);
         if (error is not null)
         {
             return error;
@@ -89,7 +89,7 @@ public static class CronApi
             var invalid = CronRequestValidator.TryValidatePatch(doc!.RootElement, out var patch);
             if (invalid is not null)
             {
-                return ErrorFor(ctx, invalid);
+                return JsonBody.ErrorFor(ctx, invalid);
             }
 
             var now = Now(time);
@@ -127,28 +127,6 @@ public static class CronApi
     private static IResult NotFound(HttpContext ctx, Guid id) => ApiResults.NotFound(ctx, $"cron schedule {id} not found");
 
     private static IResult BadId(HttpContext ctx, string raw) => ApiResults.BadRequest(ctx, $"invalid cron schedule id '{raw}': must be a UUID");
-
-    private static IResult ErrorFor(HttpContext ctx, RequestError error) =>
-        error.Kind == RequestErrorKind.Malformed ? ApiResults.BadRequest(ctx, error.Message) : ApiResults.Unprocessable(ctx, error.Message);
-
-    /// <summary>The body as one JSON document, or the error answer (415, 400), as Jobs.Api reads it.</summary>
-    private static async Task<(JsonDocument? Doc, IResult? Error)> ReadJsonAsync(HttpContext ctx)
-    {
-        if (!ctx.Request.HasJsonContentType())
-        {
-            return (null, ApiResults.Error(ctx, StatusCodes.Status415UnsupportedMediaType,
-                $"Content-Type must be application/json, got '{ctx.Request.ContentType ?? "none"}'"));
-        }
-
-        try
-        {
-            return (await JsonDocument.ParseAsync(ctx.Request.Body, new JsonDocumentOptions { MaxDepth = 64 }, ctx.RequestAborted), null);
-        }
-        catch (JsonException ex)
-        {
-            return (null, ApiResults.BadRequest(ctx, "malformed JSON: " + ex.Message));
-        }
-    }
 }
 
 /// <summary>A cron schedule as the API shows it: the original's fields plus timezone, timeout, tags and timestamps.</summary>
