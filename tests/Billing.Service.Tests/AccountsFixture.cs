@@ -115,7 +115,7 @@ public abstract class AccountsFixture
     {
         using var request = new HttpRequestMessage(method, url) { Content = json is null ? null : Json(json) };
         using var response = await client.SendAsync(request, Ct);
-        return (response.StatusCode, await Api.EnvelopeAsync(response));
+        return (response.StatusCode, await Envelope.ReadAsync(response));
     }
 
     protected Task<(HttpStatusCode Status, JsonNode Body)> PostBillingAsync(string url, string json) =>
@@ -148,35 +148,4 @@ public abstract class AccountsFixture
         Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body.ToJsonString());
         return body["data"]!.AsArray().Select(j => j!["id"]!.GetValue<string>()).ToList();
     }
-}
-
-/// <summary>Reading answers: every answer with a body is the envelope <c>{data, error, meta.request_id}</c>.</summary>
-public static class Api
-{
-    public static async Task<JsonNode> EnvelopeAsync(HttpResponseMessage response)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        JsonNode? node;
-        try
-        {
-            node = JsonNode.Parse(text);
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new AssertionException($"{(int)response.StatusCode}: the body is not JSON ({e.Message}): {text}");
-        }
-
-        Assert.That(node, Is.InstanceOf<JsonObject>(), text);
-        var obj = node!.AsObject();
-        using (Assert.EnterMultipleScope())
-        {
-            Assert.That(obj.ContainsKey("data"), Is.True, $"no 'data' in {text}");
-            Assert.That(obj.ContainsKey("error"), Is.True, $"no 'error' in {text}");
-            Assert.That(obj["meta"]?["request_id"]?.GetValue<string>(), Is.Not.Null.And.Not.Empty, $"no meta.request_id in {text}");
-        }
-
-        return obj;
-    }
-
-    public static string? Error(JsonNode body) => body["error"]?.GetValue<string>();
 }

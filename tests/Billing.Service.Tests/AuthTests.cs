@@ -42,7 +42,7 @@ public sealed partial class AuthTests : AccountsFixture
         var (status, body) = await PostBillingAsync("/auth/register", $$"""{"email":"{{email.ToUpperInvariant()}}","password":"another-password"}""");
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.Conflict));
-        Assert.That(Api.Error(body), Is.EqualTo("an account with this email already exists"));
+        Assert.That(Envelope.Error(body), Is.EqualTo("an account with this email already exists"));
     }
 
     [TestCase("""{"email":"a@example.com","password":"1234567"}""", HttpStatusCode.UnprocessableEntity, "'password' must be at least 8 characters")]
@@ -55,7 +55,7 @@ public sealed partial class AuthTests : AccountsFixture
     {
         var (status, body) = await PostBillingAsync("/auth/register", json);
         Assert.That(status, Is.EqualTo(expected));
-        Assert.That(Api.Error(body), Is.EqualTo(message));
+        Assert.That(Envelope.Error(body), Is.EqualTo(message));
     }
 
     [Test]
@@ -64,7 +64,7 @@ public sealed partial class AuthTests : AccountsFixture
         using var client = Billing.CreateClient();
         using var response = await client.PostAsync("/auth/register", new StringContent("""{"email":"a@example.com","password":"12345678"}"""), Ct);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.UnsupportedMediaType));
-        Assert.That(Api.Error(await Api.EnvelopeAsync(response)), Does.StartWith("Content-Type must be application/json"));
+        Assert.That(Envelope.Error(await Envelope.ReadAsync(response)), Does.StartWith("Content-Type must be application/json"));
     }
 
     [Test]
@@ -92,8 +92,8 @@ public sealed partial class AuthTests : AccountsFixture
 
         Assert.That(wrongPassword.Status, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That(unknownEmail.Status, Is.EqualTo(HttpStatusCode.Unauthorized));
-        Assert.That(Api.Error(wrongPassword.Body), Is.EqualTo("invalid email or password"));
-        Assert.That(Api.Error(unknownEmail.Body), Is.EqualTo(Api.Error(wrongPassword.Body)));
+        Assert.That(Envelope.Error(wrongPassword.Body), Is.EqualTo("invalid email or password"));
+        Assert.That(Envelope.Error(unknownEmail.Body), Is.EqualTo(Envelope.Error(wrongPassword.Body)));
     }
 
     [Test]
@@ -132,7 +132,7 @@ public sealed partial class AuthTests : AccountsFixture
         await JobQueue.Testing.Polling.WaitUntil(async () => (await SendAsync(jobsWithToken, HttpMethod.Get, "/api/v1/jobs")).Status == HttpStatusCode.Unauthorized,
             TimeSpan.FromSeconds(3), "the JWT issued before the reset is refused by Jobs.Api", Ct);
         var old = await SendAsync(jobsWithToken, HttpMethod.Get, "/api/v1/jobs");
-        Assert.That(Api.Error(old.Body), Is.EqualTo("login token revoked: log in again"));
+        Assert.That(Envelope.Error(old.Body), Is.EqualTo("login token revoked: log in again"));
         Assert.That((await PostBillingAsync("/auth/login", $$"""{"email":"{{account.Email}}","password":"{{account.Password}}"}""")).Status, Is.EqualTo(HttpStatusCode.Unauthorized));
         var login = await PostBillingAsync("/auth/login", $$"""{"email":"{{account.Email}}","password":"a new password"}""");
         Assert.That(login.Status, Is.EqualTo(HttpStatusCode.OK));
@@ -152,7 +152,7 @@ public sealed partial class AuthTests : AccountsFixture
 
         Assert.That(first.Status, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(second.Status, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That(Api.Error(second.Body), Is.EqualTo("invalid, expired or already used reset token"));
+        Assert.That(Envelope.Error(second.Body), Is.EqualTo("invalid, expired or already used reset token"));
         Assert.That((await PostBillingAsync("/auth/login", $$"""{"email":"{{account.Email}}","password":"first new password"}""")).Status, Is.EqualTo(HttpStatusCode.OK));
     }
 
@@ -169,7 +169,7 @@ public sealed partial class AuthTests : AccountsFixture
         var (status, body) = await PostBillingAsync("/auth/reset-password", $$"""{"token":"{{token}}","password":"a new password"}""");
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That(Api.Error(body), Is.EqualTo("invalid, expired or already used reset token"));
+        Assert.That(Envelope.Error(body), Is.EqualTo("invalid, expired or already used reset token"));
         Assert.That((await PostBillingAsync("/auth/login", $$"""{"email":"{{account.Email}}","password":"{{account.Password}}"}""")).Status, Is.EqualTo(HttpStatusCode.OK));
     }
 

@@ -70,7 +70,7 @@ public sealed class CallerResolutionTests : AccountsFixture
         var (status, body) = await SendAsync(Client(Jobs, bearer: forged), HttpMethod.Get, "/api/v1/jobs");
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.Unauthorized));
-        Assert.That(Api.Error(body), Is.EqualTo("invalid or expired login token"));
+        Assert.That(Envelope.Error(body), Is.EqualTo("invalid or expired login token"));
     }
 
     [Test]

@@ -83,7 +83,7 @@ public sealed class CheckoutTests : StripeFixture
 
         var (status, body) = await SendAsync(Client(Billing, bearer: account.Token), HttpMethod.Post, "/portal/checkout", json);
 
-        Assert.That((status, Api.Error(body)), Is.EqualTo((expected, (string?)message)));
+        Assert.That((status, Envelope.Error(body)), Is.EqualTo((expected, (string?)message)));
         Assert.That(CustomerRequestsOf(account), Is.Empty);
         Assert.That(await StoredCustomerAsync(account.UserId), Is.Null);
     }
@@ -104,7 +104,7 @@ public sealed class CheckoutTests : StripeFixture
 
         var (before, refused) = await SendAsync(client, HttpMethod.Post, "/portal/customer-portal");
         Assert.That(before, Is.EqualTo(HttpStatusCode.BadRequest), refused.ToJsonString());
-        Assert.That(Api.Error(refused), Does.StartWith("this account has no billing history yet"));
+        Assert.That(Envelope.Error(refused), Does.StartWith("this account has no billing history yet"));
 
         await SendAsync(client, HttpMethod.Post, "/portal/checkout", """{"tier":"pro"}""");
         var (after, body) = await SendAsync(client, HttpMethod.Post, "/portal/customer-portal");
@@ -130,7 +130,7 @@ public sealed class CheckoutStripeFailureTests : StripeFixture
         var (status, body) = await SendAsync(Client(Billing, bearer: account.Token), HttpMethod.Post, "/portal/checkout", """{"tier":"pro"}""");
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.BadGateway), body.ToJsonString());
-        Assert.That(Api.Error(body), Is.EqualTo("Stripe could not handle the request: No such price: 'price_test_pro'"));
+        Assert.That(Envelope.Error(body), Is.EqualTo("Stripe could not handle the request: No such price: 'price_test_pro'"));
         await using var conn = await Db.OpenConnectionAsync(Ct);
         Assert.That(await conn.QuerySingleAsync<string?>("SELECT stripe_customer_id FROM users WHERE id = @id", new { id = account.UserId }), Is.Null);
     }

@@ -44,7 +44,7 @@ public sealed class KeysTests : AccountsFixture
 
         var (refused, refusedBody) = await SendAsync(client, HttpMethod.Post, "/api/v1/keys", """{"name":"x","tier":"business"}""");
         Assert.That(refused, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
-        Assert.That(Api.Error(refusedBody), Does.StartWith("'tier' cannot be chosen"));
+        Assert.That(Envelope.Error(refusedBody), Does.StartWith("'tier' cannot be chosen"));
 
         await using (var conn = await Db.OpenConnectionAsync(Ct))
         {
@@ -62,7 +62,7 @@ public sealed class KeysTests : AccountsFixture
     {
         var account = await RegisterAsync();
         var (status, body) = await SendAsync(Client(Billing, key: account.Key), HttpMethod.Post, "/api/v1/keys", json);
-        Assert.That((status, Api.Error(body)), Is.EqualTo((expected, (string?)message)));
+        Assert.That((status, Envelope.Error(body)), Is.EqualTo((expected, (string?)message)));
     }
 
     [Test]
@@ -83,7 +83,7 @@ public sealed class KeysTests : AccountsFixture
             TimeSpan.FromSeconds(3), "the deleted key is refused by Jobs.Api", Ct);
         Assert.That(DateTime.UtcNow - started, Is.LessThan(TimeSpan.FromSeconds(3)));
         var (status, refused) = await SendAsync(jobs, HttpMethod.Post, "/api/v1/jobs", """{"type":"noop"}""");
-        Assert.That((status, Api.Error(refused)), Is.EqualTo((HttpStatusCode.Unauthorized, (string?)"invalid API key")));
+        Assert.That((status, Envelope.Error(refused)), Is.EqualTo((HttpStatusCode.Unauthorized, (string?)"invalid API key")));
         Assert.That((await SendAsync(Client(Jobs, key: account.Key), HttpMethod.Get, "/api/v1/jobs")).Status, Is.EqualTo(HttpStatusCode.OK), "the user's other key still works");
     }
 
@@ -142,8 +142,8 @@ public sealed class KeysTests : AccountsFixture
         var (anonymous, _) = await SendAsync(Client(Billing), HttpMethod.Get, "/api/v1/keys");
 
         Assert.That((keysStatus, portalStatus, anonymous), Is.EqualTo((HttpStatusCode.Forbidden, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized)));
-        Assert.That(Api.Error(keysBody), Does.StartWith("this needs an account"));
-        Assert.That(Api.Error(portalBody), Does.StartWith("the portal needs a login token"));
+        Assert.That(Envelope.Error(keysBody), Does.StartWith("this needs an account"));
+        Assert.That(Envelope.Error(portalBody), Does.StartWith("the portal needs a login token"));
     }
 
     [Test]

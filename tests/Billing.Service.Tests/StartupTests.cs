@@ -62,7 +62,7 @@ public sealed class StartupTests
             using var client = factory.CreateClient(apiKey: null);
 
             using var response = await client.GetAsync("/api/v1/jobs");
-            var body = await Api.EnvelopeAsync(response);
+            var body = await Envelope.ReadAsync(response);
 
             Assert.That(response.StatusCode, Is.EqualTo(expected), body.ToJsonString());
             using var wrongKey = factory.CreateClient("some-key");

@@ -67,7 +67,7 @@ public abstract class StripeFixture : AccountsFixture
         }
 
         using var response = await client.SendAsync(request, Ct);
-        return (response.StatusCode, await Api.EnvelopeAsync(response));
+        return (response.StatusCode, await Envelope.ReadAsync(response));
     }
 
     /// <summary>Delivers a correctly signed event and asserts 200 with the expected handling.</summary>

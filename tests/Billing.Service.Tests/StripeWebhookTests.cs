@@ -156,7 +156,7 @@ public sealed class StripeWebhookTests : StripeFixture
         {
             var (status, answer) = await DeliverAsync(body, signature);
             Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest), what);
-            Assert.That(Api.Error(answer), Is.Not.Empty, what);
+            Assert.That(Envelope.Error(answer), Is.Not.Empty, what);
         }
 
         Assert.That(await UsageTierAsync(account.Key), Is.EqualTo(("free", 1_000L)));
@@ -173,7 +173,7 @@ public sealed class StripeWebhookTests : StripeFixture
         var (status, body) = await DeliverAsync(payload, Sign(payload, DateTimeOffset.UtcNow));
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest), body.ToJsonString());
-        Assert.That(Api.Error(body), Does.StartWith(message));
+        Assert.That(Envelope.Error(body), Does.StartWith(message));
     }
 
     [Test]
@@ -185,7 +185,7 @@ public sealed class StripeWebhookTests : StripeFixture
         var (status, body) = await DeliverAsync(payload, Sign(payload, DateTimeOffset.UtcNow.AddMinutes(-6)));
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest), body.ToJsonString());
-        Assert.That(Api.Error(body), Does.StartWith("invalid Stripe webhook"));
+        Assert.That(Envelope.Error(body), Does.StartWith("invalid Stripe webhook"));
         Assert.That((await UsageTierAsync(account.Key)).Tier, Is.EqualTo("free"));
     }
 }
@@ -204,8 +204,8 @@ public sealed class BillingNotConfiguredTests : AccountsFixture
         var (login, _) = await PostBillingAsync("/auth/login", $$"""{"email":"{{account.Email}}","password":"{{account.Password}}"}""");
 
         Assert.That((checkout, portal, login), Is.EqualTo((HttpStatusCode.ServiceUnavailable, HttpStatusCode.ServiceUnavailable, HttpStatusCode.OK)));
-        Assert.That(Api.Error(body), Does.StartWith("billing is not configured: set STRIPE_SECRET_KEY"));
-        Assert.That(Api.Error(portalBody), Is.EqualTo(Api.Error(body)));
+        Assert.That(Envelope.Error(body), Does.StartWith("billing is not configured: set STRIPE_SECRET_KEY"));
+        Assert.That(Envelope.Error(portalBody), Is.EqualTo(Envelope.Error(body)));
     }
 
     [Test]
@@ -219,6 +219,6 @@ public sealed class BillingNotConfiguredTests : AccountsFixture
         using var response = await client.SendAsync(request, Ct);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
-        Assert.That(Api.Error(await Api.EnvelopeAsync(response)), Does.StartWith("billing webhooks are not configured: set STRIPE_WEBHOOK_SECRET"));
+        Assert.That(Envelope.Error(await Envelope.ReadAsync(response)), Does.StartWith("billing webhooks are not configured: set STRIPE_WEBHOOK_SECRET"));
     }
 }

@@ -78,8 +78,8 @@ public sealed class UsageMeteringTests : AccountsFixture
         var jobs = Client(Jobs, key: account.Key);
 
         using var response = await jobs.PostAsync("/api/v1/jobs/batch", Json(Batch(6)), Ct);
-        var body = await Api.EnvelopeAsync(response);
-        var error = Api.Error(body) ?? "";
+        var body = await Envelope.ReadAsync(response);
+        var error = Envelope.Error(body) ?? "";
         using (Assert.EnterMultipleScope())
         {
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests), body.ToJsonString());

@@ -56,7 +56,7 @@ public abstract class ApiFixture
     protected async Task<JsonNode> EnqueueAsync(string json)
     {
         using var response = await Client.PostAsync("/api/v1/jobs", Json(json), Ct);
-        var body = await Api.EnvelopeAsync(response);
+        var body = await Envelope.ReadAsync(response);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), body.ToJsonString());
         return body["data"]!;
     }
@@ -65,7 +65,7 @@ public abstract class ApiFixture
     protected async Task<long> TotalJobsAsync(HttpClient? client = null)
     {
         using var response = await (client ?? Client).GetAsync("/api/v1/jobs?limit=1", Ct);
-        var body = await Api.EnvelopeAsync(response);
+        var body = await Envelope.ReadAsync(response);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body.ToJsonString());
         return body["meta"]!["total_count"]!.GetValue<long>();
     }
@@ -74,41 +74,10 @@ public abstract class ApiFixture
     {
         using var request = new HttpRequestMessage(method, url) { Content = content };
         using var response = await (client ?? Client).SendAsync(request, Ct);
-        return (response.StatusCode, await Api.EnvelopeAsync(response));
+        return (response.StatusCode, await Envelope.ReadAsync(response));
     }
 
     protected static string Id(JsonNode job) => job["id"]!.GetValue<string>();
 
     protected static JsonContent JsonOf<T>(T value) => JsonContent.Create(value);
-}
-
-/// <summary>Reading answers: every answer with a body is the envelope <c>{data, error, meta.request_id}</c>.</summary>
-public static class Api
-{
-    public static async Task<JsonNode> EnvelopeAsync(HttpResponseMessage response)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        JsonNode? node;
-        try
-        {
-            node = JsonNode.Parse(text);
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new AssertionException($"{(int)response.StatusCode}: the body is not JSON ({e.Message}): {text}");
-        }
-
-        Assert.That(node, Is.InstanceOf<JsonObject>(), text);
-        var obj = node!.AsObject();
-        using (Assert.EnterMultipleScope())
-        {
-            Assert.That(obj.ContainsKey("data"), Is.True, $"no 'data' in {text}");
-            Assert.That(obj.ContainsKey("error"), Is.True, $"no 'error' in {text}");
-            Assert.That(obj["meta"]?["request_id"]?.GetValue<string>(), Is.Not.Null.And.Not.Empty, $"no meta.request_id in {text}");
-        }
-
-        return obj;
-    }
-
-    public static string? Error(JsonNode body) => body["error"]?.GetValue<string>();
 }

@@ -50,10 +50,10 @@ public sealed class BodyLimitTests
         var big = "{\"type\":\"x\",\"payload\":{\"blob\":\"" + new string('a', JobsApiFactory.MaxBodyBytes) + "\"}}";
 
         using var response = await _client.PostAsync("/api/v1/jobs", new StringContent(big, Encoding.UTF8, "application/json"), Ct);
-        var body = await Api.EnvelopeAsync(response);
+        var body = await Envelope.ReadAsync(response);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge), body.ToJsonString());
-        Assert.That(Api.Error(body), Does.Contain("too large"));
+        Assert.That(Envelope.Error(body), Does.Contain("too large"));
         Assert.That(await TotalAsync(), Is.EqualTo(total), "nothing was created");
     }
 
@@ -71,6 +71,6 @@ public sealed class BodyLimitTests
     private async Task<long> TotalAsync()
     {
         using var response = await _client.GetAsync("/api/v1/jobs?limit=1", Ct);
-        return (await Api.EnvelopeAsync(response))["meta"]!["total_count"]!.GetValue<long>();
+        return (await Envelope.ReadAsync(response))["meta"]!["total_count"]!.GetValue<long>();
     }
 }

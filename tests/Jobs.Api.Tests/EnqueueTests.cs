@@ -82,7 +82,7 @@ public sealed class EnqueueTests : ApiFixture
         var (status, body) = await SendAsync(HttpMethod.Post, "/api/v1/jobs", Json(json));
 
         Assert.That((int)status, Is.EqualTo(expectedStatus), body.ToJsonString());
-        Assert.That(Api.Error(body), Does.Contain(messagePart));
+        Assert.That(Envelope.Error(body), Does.Contain(messagePart));
         Assert.That(body["data"], Is.Null);
         Assert.That(await TotalJobsAsync(), Is.EqualTo(total), "nothing was created");
     }
@@ -95,7 +95,7 @@ public sealed class EnqueueTests : ApiFixture
         var (status, body) = await SendAsync(HttpMethod.Post, "/api/v1/jobs", new StringContent("""{"type":"x"}""", Encoding.UTF8, "text/plain"));
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.UnsupportedMediaType));
-        Assert.That(Api.Error(body), Does.Contain("Content-Type"));
+        Assert.That(Envelope.Error(body), Does.Contain("Content-Type"));
         Assert.That(await TotalJobsAsync(), Is.EqualTo(total));
     }
 
@@ -123,7 +123,7 @@ public sealed class EnqueueTests : ApiFixture
         var (status, body) = await SendAsync(HttpMethod.Post, "/api/v1/jobs/batch", Json(json));
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
-        Assert.That(Api.Error(body), Does.Contain("batch"));
+        Assert.That(Envelope.Error(body), Does.Contain("batch"));
         Assert.That(await TotalJobsAsync(), Is.EqualTo(total));
     }
 
@@ -135,7 +135,7 @@ public sealed class EnqueueTests : ApiFixture
         var (status, body) = await SendAsync(HttpMethod.Post, "/api/v1/jobs/batch", Json("""[{"type":"a"},{"type":"b","priority":0},{"type":"c"}]"""));
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
-        Assert.That(Api.Error(body), Does.Contain("job[1]").And.Contain("'priority'"));
+        Assert.That(Envelope.Error(body), Does.Contain("job[1]").And.Contain("'priority'"));
         Assert.That(await TotalJobsAsync(), Is.EqualTo(total), "none of the batch was created");
     }
 }

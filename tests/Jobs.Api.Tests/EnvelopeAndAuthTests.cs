@@ -13,7 +13,7 @@ public sealed class EnvelopeAndAuthTests : ApiFixture
         request.Headers.Add("X-Request-Id", "req-abc-123");
 
         using var response = await Client.SendAsync(request, Ct);
-        var body = await Api.EnvelopeAsync(response);
+        var body = await Envelope.ReadAsync(response);
 
         Assert.That(response.Headers.GetValues("X-Request-Id"), Is.EqualTo(new[] { "req-abc-123" }));
         Assert.That(body["meta"]!["request_id"]!.GetValue<string>(), Is.EqualTo("req-abc-123"));
@@ -23,7 +23,7 @@ public sealed class EnvelopeAndAuthTests : ApiFixture
     public async Task Answer_CarriesAGeneratedRequestId_WhenNoneIsSent()
     {
         using var response = await Client.GetAsync("/api/v1/jobs", Ct);
-        var body = await Api.EnvelopeAsync(response);
+        var body = await Envelope.ReadAsync(response);
 
         var header = response.Headers.GetValues("X-Request-Id").Single();
         Assert.That(body["meta"]!["request_id"]!.GetValue<string>(), Is.EqualTo(header));
@@ -37,7 +37,7 @@ public sealed class EnvelopeAndAuthTests : ApiFixture
         var (status, body) = await SendAsync(HttpMethod.Get, "/api/v1/jobs", client: anonymous);
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.Unauthorized));
-        Assert.That(Api.Error(body), Does.Contain("API key"));
+        Assert.That(Envelope.Error(body), Does.Contain("API key"));
         Assert.That(body["data"], Is.Null);
     }
 
@@ -49,7 +49,7 @@ public sealed class EnvelopeAndAuthTests : ApiFixture
         var (status, body) = await SendAsync(HttpMethod.Post, "/api/v1/jobs", Json("""{"type":"x"}"""), wrong);
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.Unauthorized));
-        Assert.That(Api.Error(body), Is.EqualTo("invalid API key"));
+        Assert.That(Envelope.Error(body), Is.EqualTo("invalid API key"));
     }
 
     [Test]
@@ -61,7 +61,7 @@ public sealed class EnvelopeAndAuthTests : ApiFixture
         var (status, body) = await SendAsync(HttpMethod.Get, "/api/v1/jobs", client: bearer);
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(Api.Error(body), Is.Null);
+        Assert.That(Envelope.Error(body), Is.Null);
     }
 
     [Test]
@@ -70,7 +70,7 @@ public sealed class EnvelopeAndAuthTests : ApiFixture
         var (status, body) = await SendAsync(HttpMethod.Get, "/api/v1/nothing-here");
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.NotFound));
-        Assert.That(Api.Error(body), Does.Contain("/api/v1/nothing-here"));
+        Assert.That(Envelope.Error(body), Does.Contain("/api/v1/nothing-here"));
     }
 
     [Test]

@@ -30,7 +30,7 @@ public sealed class LifecycleTests : ApiFixture
         var (status, body) = await SendAsync(HttpMethod.Delete, "/api/v1/jobs/" + Id(job));
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.Conflict));
-        Assert.That(Api.Error(body), Does.Contain("cancelled"));
+        Assert.That(Envelope.Error(body), Does.Contain("cancelled"));
     }
 
     [Test]
@@ -63,7 +63,7 @@ public sealed class LifecycleTests : ApiFixture
         var (status, body) = await SendAsync(HttpMethod.Post, $"/api/v1/jobs/{Id(job)}/retry");
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.Conflict));
-        Assert.That(Api.Error(body), Does.Contain("pending"));
+        Assert.That(Envelope.Error(body), Does.Contain("pending"));
     }
 
     [Test]
@@ -83,7 +83,7 @@ public sealed class LifecycleTests : ApiFixture
         var (status, body) = await SendAsync(HttpMethod.Delete, "/api/v1/jobs");
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That(Api.Error(body), Does.Contain("'before'"));
+        Assert.That(Envelope.Error(body), Does.Contain("'before'"));
     }
 
     [Test]
@@ -108,7 +108,7 @@ public sealed class LifecycleTests : ApiFixture
         var (status, body) = await SendAsync(HttpMethod.Delete, "/api/v1/jobs?before=yesterday");
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That(Api.Error(body), Does.Contain("yesterday"));
+        Assert.That(Envelope.Error(body), Does.Contain("yesterday"));
     }
 
     [Test]
@@ -117,7 +117,7 @@ public sealed class LifecycleTests : ApiFixture
         var (status, body) = await SendAsync(HttpMethod.Post, $"/api/v1/dlq/{Guid.CreateVersion7()}/requeue");
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.NotFound));
-        Assert.That(Api.Error(body), Does.Contain("DLQ entry"));
+        Assert.That(Envelope.Error(body), Does.Contain("DLQ entry"));
     }
 
     [Test]

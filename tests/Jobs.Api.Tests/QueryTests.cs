@@ -14,7 +14,7 @@ public sealed class QueryTests : ApiFixture
         var (status, body) = await SendAsync(HttpMethod.Get, "/api/v1/jobs/" + Id(job));
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(Api.Error(body), Is.Null);
+        Assert.That(Envelope.Error(body), Is.Null);
         Assert.That((Id(body["data"]!), body["data"]!["priority"]!.GetValue<int>()), Is.EqualTo((Id(job), 7)));
     }
 
@@ -35,7 +35,7 @@ public sealed class QueryTests : ApiFixture
         var (status, body) = await SendAsync(HttpMethod.Get, "/api/v1/jobs/" + Guid.CreateVersion7());
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.NotFound));
-        Assert.That(Api.Error(body), Does.Contain("not found"));
+        Assert.That(Envelope.Error(body), Does.Contain("not found"));
     }
 
     [TestCase("/api/v1/jobs/not-a-uuid", TestName = "Get_Answers400_ForANonUuidId")]
@@ -45,7 +45,7 @@ public sealed class QueryTests : ApiFixture
         var (status, body) = await SendAsync(HttpMethod.Get, url);
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That(Api.Error(body), Does.Contain("'not-a-uuid'").And.Contain("UUID"));
+        Assert.That(Envelope.Error(body), Does.Contain("'not-a-uuid'").And.Contain("UUID"));
     }
 
     [Test]
@@ -107,7 +107,7 @@ public sealed class QueryTests : ApiFixture
         var (status, body) = await SendAsync(HttpMethod.Get, "/api/v1/jobs?" + query);
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That(Api.Error(body), Does.Contain(query.Split('=')[0]).Or.Contain(query.Split('=')[1]));
+        Assert.That(Envelope.Error(body), Does.Contain(query.Split('=')[0]).Or.Contain(query.Split('=')[1]));
     }
 
     [Test]
@@ -149,7 +149,7 @@ public sealed class QueryTests : ApiFixture
         var (status, body) = await SendAsync(HttpMethod.Get, "/api/v1/jobs/cursor?cursor=not-a-cursor");
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That(Api.Error(body), Does.Contain("cursor"));
+        Assert.That(Envelope.Error(body), Does.Contain("cursor"));
     }
 
     private async Task<List<string>> ListIdsAsync(string query)

@@ -45,17 +45,17 @@ public sealed class StorageUnavailableTests
     public async Task Enqueue_Answers503InTheEnvelope_WhenPostgresIsUnreachable()
     {
         using var response = await _client.PostAsync("/api/v1/jobs", new StringContent("""{"type":"x"}""", System.Text.Encoding.UTF8, "application/json"), TestContext.CurrentContext.CancellationToken);
-        var body = await Api.EnvelopeAsync(response);
+        var body = await Envelope.ReadAsync(response);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), body.ToJsonString());
-        Assert.That(Api.Error(body), Does.Contain("unavailable"));
+        Assert.That(Envelope.Error(body), Does.Contain("unavailable"));
     }
 
     [Test]
     public async Task Health_Answers503_WhenPostgresIsUnreachable()
     {
         using var response = await _client.GetAsync("/health", TestContext.CurrentContext.CancellationToken);
-        var body = await Api.EnvelopeAsync(response);
+        var body = await Envelope.ReadAsync(response);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), body.ToJsonString());
         Assert.That(body["data"]!["checks"]!["postgres"]!.GetValue<string>(), Does.StartWith("error"));
