@@ -13,6 +13,11 @@ namespace JobQueue.Storage.Redis;
 /// <item><c>{p}ratelimit:{bucket}</c> hash of a token bucket (<c>tokens</c>, <c>ts</c>), expiring once it would be full again.</item>
 /// <item>channels <c>{p}wake</c> (jobs became ready) and <c>{p}cancel</c> (a running job was cancelled).</item>
 /// <item>channel <c>{p}auth-invalidate</c>: a key or user changed; every process drops its cached credentials of that user.</item>
+/// <item><c>{p}events</c>: the lifecycle event stream (XADD, field <c>batch</c> = an <see cref="Core.Events.EventBatch"/> as JSON,
+/// capped by MAXLEN), and the channel of the same name on which the relay publishes each batch for live consumers.</item>
+/// <item>channel <c>{p}worker-events</c>: <c>worker.heartbeat</c> frames (JSON), published by workers; not tenant data.</item>
+/// <item>channel <c>{p}webhook-wake</c>: new webhook deliveries are due (the relay's nudge to dispatchers).</item>
+/// <item><c>{p}metrics:*</c>: the system-wide metric counters the gateway's <c>/metrics</c> renders.</item>
 /// </list>
 /// </summary>
 public sealed class RedisKeys(string prefix)
@@ -37,6 +42,17 @@ public sealed class RedisKeys(string prefix)
     public RedisChannel CancelChannel { get; } = RedisChannel.Literal(prefix + "cancel");
 
     public RedisChannel AuthInvalidateChannel { get; } = RedisChannel.Literal(prefix + "auth-invalidate");
+
+    public RedisKey EventStream { get; } = prefix + "events";
+
+    public RedisChannel EventChannel { get; } = RedisChannel.Literal(prefix + "events");
+
+    public RedisChannel WorkerEventChannel { get; } = RedisChannel.Literal(prefix + "worker-events");
+
+    public RedisChannel WebhookWakeChannel { get; } = RedisChannel.Literal(prefix + "webhook-wake");
+
+    /// <summary>A hash of system-wide metric values named <paramref name="name"/>.</summary>
+    public RedisKey Metrics(string name) => Prefix + "metrics:" + name;
 
     /// <summary>1-based index of a queue in <see cref="AllReady"/> (the Lua scripts address queues by it).</summary>
     public static int QueueIndex(string queue) => queue switch
