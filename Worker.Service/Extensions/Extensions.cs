@@ -1,5 +1,6 @@
 using System.Net;
 using JobQueue.Core.Configuration;
+using JobQueue.Core.Net;
 using Worker.Service.Handlers;
 using Worker.Service.Running;
 
@@ -18,7 +19,7 @@ internal static class Extensions
         // The host must wait for the drain: running jobs get WORKER_SHUTDOWN_TIMEOUT, then the rest is handed back.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.WorkerShutdownTimeout + TimeSpan.FromSeconds(10));
 
-        var allowPrivate = OutboundAddressPolicy.AllowPrivate(settings, builder.Environment);
+        var allowPrivate = OutboundAddressPolicy.AllowPrivate(settings, builder.Environment.IsDevelopment());
         // EXTEXP0001: RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt one client
         // out of ConfigureHttpClientDefaults' resilience handler.
 #pragma warning disable EXTEXP0001

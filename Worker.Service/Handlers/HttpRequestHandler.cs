@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using JobQueue.Core.Configuration;
+using JobQueue.Core.Net;
 
 namespace Worker.Service.Handlers;
 
@@ -31,7 +31,7 @@ public sealed class HttpRequestHandler(IHttpClientFactory factory, JobQueueSetti
             throw new ArgumentException("http.request needs an absolute http(s) 'url'");
         }
 
-        if (!OutboundAddressPolicy.AllowPrivate(settings, env))
+        if (!OutboundAddressPolicy.AllowPrivate(settings, env.IsDevelopment()))
         {
             var addresses = IPAddress.TryParse(url.IdnHost, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(url.IdnHost, ct);
             if (addresses.FirstOrDefault(OutboundAddressPolicy.IsPrivate) is { } ip)
@@ -128,81 +128,5 @@ public sealed class HttpRequestHandler(IHttpClientFactory factory, JobQueueSetti
         {
             return null;
         }
-    }
-}
-
-/// <summary>Which addresses <c>http.request</c> may connect to, enforced at connect time.</summary>
-public static class OutboundAddressPolicy
-{
-    public static bool AllowPrivate(JobQueueSettings settings, IHostEnvironment env) => settings.HttpRequestAllowPrivate || env.IsDevelopment();
-
-    /// <summary>
-    /// The <c>http.request</c> client's connect step: resolves the host, keeps only public addresses and connects to
-    /// one of them. Checking here, not only before the request, covers DNS rebinding and redirects.
-    /// </summary>
-    public static async ValueTask<Stream> ConnectPublicOnlyAsync(SocketsHttpConnectionContext context, CancellationToken ct)
-    {
-        var host = context.DnsEndPoint.Host;
-        var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
-        var allowed = addresses.Where(a => !IsPrivate(a)).ToArray();
-        if (allowed.Length == 0)
-        {
-            throw new InvalidOperationException($"http.request to {host} refused: it resolves only to loopback, private or link-local addresses");
-        }
-
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, ct);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>Loopback, private (RFC 1918, CGNAT, unique-local), link-local, unspecified, multicast and broadcast addresses.</summary>
-    public static bool IsPrivate(IPAddress ip)
-    {
-        if (ip.IsIPv4MappedToIPv6)
-        {
-            ip = ip.MapToIPv4();
-        }
-
-        if (IPAddress.IsLoopback(ip))
-        {
-            return true;
-        }
-
-        if (ip.AddressFamily == AddressFamily.InterNetworkV6)
-        {
-            if (ip.IsIPv6LinkLocal || ip.IsIPv6SiteLocal || ip.IsIPv6UniqueLocal || ip.IsIPv6Multicast || ip.Equals(IPAddress.IPv6Any))
-            {
-                return true;
-            }
-
-            // NAT64 (64:ff9b::/96) embeds an IPv4 address: judge that one.
-            var v6 = ip.GetAddressBytes();
-            if (v6[0] == 0x00 && v6[1] == 0x64 && v6[2] == 0xff && v6[3] == 0x9b && v6.AsSpan(4, 8).IndexOfAnyExcept((byte)0) < 0)
-            {
-                return IsPrivate(new IPAddress(v6.AsSpan(12, 4)));
-            }
-
-            return false;
-        }
-
-        if (ip.AddressFamily != AddressFamily.InterNetwork)
-        {
-            return true; // not an IP we know how to judge
-        }
-
-        var b = ip.GetAddressBytes();
-        return b[0] is 0 or 10 or 127 || b[0] >= 224 // this network, private, loopback, multicast/reserved/broadcast
-            || (b[0] == 169 && b[1] == 254) // link-local (cloud metadata)
-            || (b[0] == 172 && b[1] is >= 16 and <= 31)
-            || (b[0] == 192 && b[1] == 168)
-            || (b[0] == 100 && b[1] is >= 64 and <= 127); // CGNAT
     }
 }
