@@ -27,6 +27,8 @@ builder.AddProject("worker", "Worker.Service")
     .WaitFor(jobsApi);
 
 var webhooks = builder.AddProject("webhook-dispatcher", "Webhook.Dispatcher")
+    .WithReplicas(builder.Options.WebhookDispatchers)
+    .WithDevelopmentWebhookAddresses(builder)
     .WithReference(postgres).WithReference(redis)
     .WaitFor(jobsApi);
 

@@ -15,4 +15,14 @@ internal static class Extensions
     /// </summary>
     public static TimeSpan WorkerStopGrace(this DistributedApplicationBuilder builder) =>
         builder.Options.WorkerShutdownTimeout + TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// In Development webhooks may be delivered to a receiver on this machine (loopback only, never the private
+    /// network), unless WEBHOOK_ALLOW_PRIVATE_ADDRESSES says otherwise; elsewhere the dispatcher's default holds
+    /// (public addresses only).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithDevelopmentWebhookAddresses(this IResourceBuilder<ProjectResource> project, DistributedApplicationBuilder builder) =>
+        builder.Options.EnvironmentName == "Development" && string.IsNullOrEmpty(builder.Environment("WEBHOOK_ALLOW_PRIVATE_ADDRESSES"))
+            ? project.WithEnvironment("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "loopback")
+            : project;
 }

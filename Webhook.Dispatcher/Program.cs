@@ -1,8 +1,12 @@
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddWebhookDispatcher();
 
 var app = builder.Build();
 app.UseJobQueueApiDefaults();
 app.MapDefaultEndpoints();
-
+app.MapWebhooksApiV1();
 app.Run();
+
+/// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;

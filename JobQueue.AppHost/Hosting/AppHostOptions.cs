@@ -12,6 +12,8 @@ internal sealed partial record AppHostOptions
           --port N          gateway port on 127.0.0.1 (env GATEWAY_PORT; default 8080)
           --workers N       worker replicas (env WORKER_REPLICAS; default 2)
           --schedulers N    scheduler replicas (env SCHEDULER_REPLICAS; default 1; one leader at a time)
+          --webhook-dispatchers N
+                            webhook dispatcher replicas (env WEBHOOK_DISPATCHER_REPLICAS; default 1; they share the work)
           --data-dir DIR    where Postgres keeps its data across runs: DIR/postgres, DIR/redis
                             (env JOBQUEUE_DATA_DIR; default <repo>/.data)
           --no-services     start only Postgres and Redis and print their connection strings
@@ -28,6 +30,8 @@ internal sealed partial record AppHostOptions
     public int Workers { get; init; } = 2;
 
     public int Schedulers { get; init; } = 1;
+
+    public int WebhookDispatchers { get; init; } = 1;
 
     public required string DataDirectory { get; init; }
 
@@ -49,6 +53,7 @@ internal sealed partial record AppHostOptions
             GatewayPort = env("GATEWAY_PORT") is { Length: > 0 } p ? ParsePort(p, "GATEWAY_PORT") : 8080,
             Workers = env("WORKER_REPLICAS") is { Length: > 0 } w ? ParseCount(w, "WORKER_REPLICAS") : 2,
             Schedulers = env("SCHEDULER_REPLICAS") is { Length: > 0 } sc ? ParseCount(sc, "SCHEDULER_REPLICAS") : 1,
+            WebhookDispatchers = env("WEBHOOK_DISPATCHER_REPLICAS") is { Length: > 0 } wd ? ParseCount(wd, "WEBHOOK_DISPATCHER_REPLICAS") : 1,
             DataDirectory = Path.GetFullPath(env("JOBQUEUE_DATA_DIR") is { Length: > 0 } d ? d : Path.Combine(repoRoot, ".data")),
             EnvironmentName = env("DOTNET_ENVIRONMENT") is { Length: > 0 } e1 ? e1 : env("ASPNETCORE_ENVIRONMENT") is { Length: > 0 } e2 ? e2 : "Development",
             WorkerShutdownTimeout = env("WORKER_SHUTDOWN_TIMEOUT") is { Length: > 0 } t ? ParseDuration(t, "WORKER_SHUTDOWN_TIMEOUT") : TimeSpan.FromSeconds(30),
@@ -63,6 +68,7 @@ internal sealed partial record AppHostOptions
                 "--port" => options with { GatewayPort = ParsePort(Value(), flag) },
                 "--workers" => options with { Workers = ParseCount(Value(), flag) },
                 "--schedulers" => options with { Schedulers = ParseCount(Value(), flag) },
+                "--webhook-dispatchers" => options with { WebhookDispatchers = ParseCount(Value(), flag) },
                 "--data-dir" => options with { DataDirectory = Path.GetFullPath(Value()) },
                 "--no-services" => options with { NoServices = true },
                 "-h" or "--help" => options with { ShowHelp = true },

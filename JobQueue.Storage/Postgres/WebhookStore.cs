@@ -12,32 +12,32 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
 {
     static WebhookStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
-    public async Task WebhooksInsertAsync(Webhook webhook, CancellationToken ct)
+    public async Task WebhooksInsertAsync(WebhookSubscription webhook, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await conn.ExecuteAsync(Cmd(WebhookSql.Insert, webhook, ct));
     }
 
     /// <summary>The subscription, or null when it does not exist or is not <paramref name="owner"/>'s (null: any owner).</summary>
-    public async Task<Webhook?> WebhooksGetAsync(Guid id, string? owner, CancellationToken ct)
+    public async Task<WebhookSubscription?> WebhooksGetAsync(Guid id, string? owner, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return await conn.QuerySingleOrDefaultAsync<Webhook>(Cmd(WebhookSql.Get, new { id, owner }, ct));
+        return await conn.QuerySingleOrDefaultAsync<WebhookSubscription>(Cmd(WebhookSql.Get, new { id, owner }, ct));
     }
 
     /// <summary>The subscriptions of <paramref name="owner"/> (null: every tenant's), newest first.</summary>
-    public async Task<IReadOnlyList<Webhook>> WebhooksListAsync(string? owner, CancellationToken ct)
+    public async Task<IReadOnlyList<WebhookSubscription>> WebhooksListAsync(string? owner, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return (await conn.QueryAsync<Webhook>(Cmd(WebhookSql.List, new { owner }, ct))).AsList();
+        return (await conn.QueryAsync<WebhookSubscription>(Cmd(WebhookSql.List, new { owner }, ct))).AsList();
     }
 
     /// <summary>Changes a subscription under a row lock: <paramref name="change"/> gets the current row and returns the new one (null: not found).</summary>
-    public async Task<Webhook?> WebhooksUpdateAsync(Guid id, string? owner, Func<Webhook, Webhook> change, CancellationToken ct)
+    public async Task<WebhookSubscription?> WebhooksUpdateAsync(Guid id, string? owner, Func<WebhookSubscription, WebhookSubscription> change, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var current = await conn.QuerySingleOrDefaultAsync<Webhook>(Cmd(WebhookSql.GetForUpdate, new { id, owner }, ct, tx));
+        var current = await conn.QuerySingleOrDefaultAsync<WebhookSubscription>(Cmd(WebhookSql.GetForUpdate, new { id, owner }, ct, tx));
         if (current is null)
         {
             return null;
@@ -157,7 +157,7 @@ public static class DeliveryStatus
 }
 
 /// <summary>A subscription row. <see cref="Events"/> empty: every job event.</summary>
-public sealed record Webhook
+public sealed record WebhookSubscription
 {
     public Guid Id { get; init; }
     public string Owner { get; init; } = "";

@@ -9,15 +9,15 @@ public sealed class WebhookStoreTests : PostgresFixture
 {
     private WebhookStore Webhooks => new(DataSource);
 
-    private async Task<Webhook> NewWebhookAsync(string owner = "t1")
+    private async Task<WebhookSubscription> NewWebhookAsync(string owner = "t1")
     {
         var now = JobFactory.Now();
-        var w = new Webhook { Id = Guid.NewGuid(), Owner = owner, Url = "https://example.com/" + owner, Secret = "s3cr3t-s3cr3t-s3cr3t", Events = ["job.completed"], CreatedAt = now, UpdatedAt = now };
+        var w = new WebhookSubscription { Id = Guid.NewGuid(), Owner = owner, Url = "https://example.com/" + owner, Secret = "s3cr3t-s3cr3t-s3cr3t", Events = ["job.completed"], CreatedAt = now, UpdatedAt = now };
         await Webhooks.WebhooksInsertAsync(w, Ct);
         return w;
     }
 
-    private async Task<Guid> NewDeliveryAsync(Webhook w, DateTime? due = null)
+    private async Task<Guid> NewDeliveryAsync(WebhookSubscription w, DateTime? due = null)
     {
         var id = Guid.NewGuid();
         var now = JobFactory.Now();
@@ -27,7 +27,7 @@ public sealed class WebhookStoreTests : PostgresFixture
     }
 
     // The fixture shares one database: a claim may take other tests' leftovers, so each test looks only at its own webhook.
-    private async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(DateTime now, TimeSpan lease, Webhook w) =>
+    private async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(DateTime now, TimeSpan lease, WebhookSubscription w) =>
         (await Webhooks.DeliveriesClaimAsync(new DeliveriesClaimParams(now, now + lease, 1000), Ct)).Where(d => d.WebhookId == w.Id).ToList();
 
     private async Task<string> StatusAsync(Guid deliveryId)
