@@ -1,0 +1,122 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using JobQueue.Storage.Migrations;
+using JobQueue.Storage.Postgres;
+using JobQueue.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using NUnit.Framework;
+
+namespace Webhook.Dispatcher.Tests;
+
+/// <summary>
+/// Webhook.Dispatcher in process on real Postgres and Redis with its own database, configured by
+/// <paramref name="settings"/> (WEBHOOK_*), called by the tenant of <see cref="ApiKey"/> (<c>default</c>) or the
+/// operator of <see cref="AdminKey"/> (whose own webhooks belong to the tenant <c>admin</c>).
+/// </summary>
+public sealed class DispatcherFactory(string postgresConnectionString, IReadOnlyDictionary<string, string> settings) : WebApplicationFactory<Program>
+{
+    public const string ApiKey = "k1";
+    public const string AdminKey = "admin1";
+
+    public string RedisPrefix { get; } = TestRedisPrefix.New();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("ConnectionStrings:postgres", postgresConnectionString);
+        builder.UseSetting("ConnectionStrings:redis", TestInfrastructure.RedisConnectionString);
+        builder.UseSetting("REDIS_PREFIX", RedisPrefix);
+        builder.UseSetting("API_KEY", ApiKey);
+        builder.UseSetting("ADMIN_KEY", AdminKey);
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    public HttpClient CreateClient(string apiKey)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-API-Key", apiKey);
+        return client;
+    }
+}
+
+/// <summary>A fixture with its own database, a dispatcher on it, a tenant and an admin client, and a receiver.</summary>
+public abstract class DispatcherFixture(IReadOnlyDictionary<string, string> settings)
+{
+    private string _connectionString = "";
+
+    protected DispatcherFactory Factory { get; private set; } = null!;
+    protected HttpClient Tenant { get; private set; } = null!;
+    protected HttpClient Admin { get; private set; } = null!;
+    protected WebhookReceiver Receiver { get; private set; } = null!;
+    protected NpgsqlDataSource DataSource { get; private set; } = null!;
+    protected WebhookStore Store => Factory.Services.GetRequiredService<WebhookStore>();
+
+    protected static CancellationToken Ct => TestContext.CurrentContext.CancellationToken;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _connectionString = await TestSchema.CreateAsync();
+        DataSource = NpgsqlDataSource.Create(_connectionString);
+        // In the system Jobs.Api applies the schema before the dispatcher starts; here we do.
+        await Migrator.MigrateAsync(DataSource, CancellationToken.None);
+        Receiver = await WebhookReceiver.StartAsync();
+        Factory = new DispatcherFactory(_connectionString, settings);
+        Tenant = Factory.CreateClient(DispatcherFactory.ApiKey);
+        Admin = Factory.CreateClient(DispatcherFactory.AdminKey);
+        using var health = await Tenant.GetAsync("/health");
+        Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.OK), await health.Content.ReadAsStringAsync());
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        Tenant?.Dispose();
+        Admin?.Dispose();
+        if (Factory is not null)
+        {
+            await Factory.DisposeAsync();
+        }
+
+        if (Receiver is not null)
+        {
+            await Receiver.DisposeAsync();
+        }
+
+        if (DataSource is not null)
+        {
+            await DataSource.DisposeAsync();
+        }
+
+        if (_connectionString.Length > 0)
+        {
+            await TestSchema.DropAsync(_connectionString);
+        }
+    }
+
+    protected static string UniquePath() => "hook-" + Guid.NewGuid().ToString("N")[..12];
+
+    protected static async Task<(HttpStatusCode Status, JsonNode Body)> SendAsync(HttpClient client, HttpMethod method, string url, string? json = null)
+    {
+        using var request = new HttpRequestMessage(method, url) { Content = json is null ? null : new StringContent(json, Encoding.UTF8, "application/json") };
+        using var response = await client.SendAsync(request, Ct);
+        return (response.StatusCode, await Envelope.ReadAsync(response));
+    }
+
+    /// <summary>Subscribes through the API; returns the created webhook (with its generated secret when none was given).</summary>
+    protected static async Task<JsonNode> SubscribeAsync(HttpClient client, string json)
+    {
+        var (status, body) = await SendAsync(client, HttpMethod.Post, "/api/v1/webhooks", json);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Created), body.ToJsonString());
+        return body["data"]!;
+    }
+
+    protected static Guid Id(JsonNode webhook) => Guid.Parse(webhook["id"]!.GetValue<string>());
+}
