@@ -56,9 +56,9 @@ public sealed class EventRelay(NpgsqlDataSource dataSource, IConnectionMultiplex
         {
             var list = JsonSerializer.Deserialize(json, EventJson.Default.ListLifecycleEvent) ?? [];
             events += list.Count;
-            var batch = new EventBatch(id, list);
-            batches.Add(batch);
-            var message = JsonSerializer.Serialize(batch, EventJson.Default.EventBatch);
+            batches.Add(new EventBatch(id, list));
+            // The outbox already holds the JSON array: wrap it rather than serialise the events again.
+            var message = "{\"id\":" + id.ToString(System.Globalization.CultureInfo.InvariantCulture) + ",\"events\":" + json + "}";
             sends.Add(db.StreamAddAsync(keys.EventStream, "batch", message, maxLength: StreamLength, useApproximateMaxLength: true));
             sends.Add(db.PublishAsync(keys.EventChannel, message));
         }
