@@ -21,6 +21,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Delivery {DeliveryId}: the lease had expired and another dispatcher took it; this attempt is only logged")]
     public static partial void LeaseLost(this ILogger logger, Guid deliveryId);
 
+    [LoggerMessage(EventId = 7, Level = LogLevel.Debug, Message = "Sending {Event} {DeliveryId} to webhook {WebhookId} (attempt {Attempt})")]
+    public static partial void Sending(this ILogger logger, string @event, Guid deliveryId, Guid webhookId, int attempt);
+
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Delivery round failed, retrying in {Delay}: {Reason}")]
     public static partial void RoundFailed(this ILogger logger, TimeSpan delay, string reason);
 

@@ -130,12 +130,18 @@ public static class WebhookRequestValidator
                     return error;
                 }
 
-                _ = prop.Name switch
+                if (prop.Name == "url")
                 {
-                    "url" => f.Url = s.Trim(),
-                    "secret" => f.Secret = s,
-                    _ => f.Description = s,
-                };
+                    f.Url = s.Trim();
+                }
+                else if (prop.Name == "secret")
+                {
+                    f.Secret = s;
+                }
+                else
+                {
+                    f.Description = s;
+                }
             }
 
             f.Count++;
@@ -200,8 +206,9 @@ public static class WebhookRequestValidator
             return Invalid("'url' must not carry credentials: sign deliveries with the secret instead");
         }
 
-        var literal = IPAddress.TryParse(url.IdnHost, out var ip) ? ip
-            : url.IdnHost.Equals("localhost", StringComparison.OrdinalIgnoreCase) || url.IdnHost.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
+        var host = url.IdnHost.TrimEnd('.'); // "localhost." is localhost
+        var literal = IPAddress.TryParse(host, out var ip) ? ip
+            : host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
             : null;
         return literal is not null && !policy.Allows(literal)
             ? Invalid($"'url' host {url.Host} is refused: loopback, private, link-local and multicast addresses are not allowed")

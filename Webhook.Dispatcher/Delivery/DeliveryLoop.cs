@@ -1,7 +1,5 @@
 using JobQueue.Storage.Postgres;
 using JobQueue.Storage.Redis;
-using System.Text.Json;
-using Npgsql;
 using StackExchange.Redis;
 
 namespace Webhook.Dispatcher.Delivery;
@@ -33,7 +31,7 @@ public sealed class DeliveryLoop(
                 {
                     wait = await RoundAsync(stoppingToken);
                 }
-                catch (Exception ex) when (ex is NpgsqlException or TimeoutException && !stoppingToken.IsCancellationRequested)
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
                     logger.RoundFailed(options.ErrorBackoff, ex.Message);
                     wait = options.ErrorBackoff;
@@ -84,6 +82,7 @@ public sealed class DeliveryLoop(
         await Task.Yield();
         try
         {
+            logger.Sending(d.Event, d.Id, d.WebhookId, d.Attempt);
             // Not the stopping token: a delivery under way is finished (bounded by the timeout) and recorded.
             var result = await sender.SendAsync(d, CancellationToken.None);
             var now = time.GetUtcNow().UtcDateTime;
@@ -93,9 +92,9 @@ public sealed class DeliveryLoop(
                 now, retryAt, options.Policy.DisableAfterConsecutiveFailures), CancellationToken.None);
             Report(d, result, retryAt, recorded);
         }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or JsonException or InvalidOperationException)
+        catch (Exception ex)
         {
-            // Not recorded: the lease expires and the delivery is tried again.
+            // Not recorded (Postgres unreachable, an unreadable payload): the lease expires and the delivery is tried again.
             logger.RoundFailed(options.ErrorBackoff, $"delivery {d.Id}: {ex.Message}");
         }
         finally

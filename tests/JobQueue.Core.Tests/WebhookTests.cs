@@ -102,6 +102,8 @@ public sealed class WebhookPolicyTests
     [TestCase("""{"url":"https://u:p@example.com"}""", RequestErrorKind.Invalid, "credentials")]
     [TestCase("""{"url":"http://127.0.0.1:8080/"}""", RequestErrorKind.Invalid, "is refused")]
     [TestCase("""{"url":"http://localhost/"}""", RequestErrorKind.Invalid, "is refused")]
+    [TestCase("""{"url":"http://localhost./"}""", RequestErrorKind.Invalid, "is refused")]
+    [TestCase("""{"url":"http://0.0.0.0:80/"}""", RequestErrorKind.Invalid, "is refused")]
     [TestCase("""{"url":"http://[fd00::1]/"}""", RequestErrorKind.Invalid, "is refused")]
     [TestCase("""{"url":"http://169.254.169.254/"}""", RequestErrorKind.Invalid, "is refused")]
     [TestCase("""{"url":"https://example.com","events":["worker.heartbeat"]}""", RequestErrorKind.Invalid, "unknown event 'worker.heartbeat'")]
