@@ -52,5 +52,6 @@ public sealed class AddressPolicyTests() : DispatcherFixture(new Dictionary<stri
         Assert.That(attempt.Error, Does.StartWith("blocked: connection to localhost").And.Contain("refused"));
         Assert.That(attempt.StatusCode, Is.Null);
         Assert.That(Receiver.Received(path), Is.Empty);
+        await WaitForOutcomeMetricAsync("blocked");
     }
 }

@@ -128,6 +128,9 @@ public sealed class DeliveryTests() : DispatcherFixture(new Dictionary<string, s
             Assert.That(log["job_id"]!.GetValue<Guid>(), Is.Not.EqualTo(Guid.Empty));
             Assert.That(Receiver.Received(path).Select(r => r.Header("X-Webhook-Id")).Distinct().Count(), Is.EqualTo(1), "one id across retries");
         }
+
+        await WaitForOutcomeMetricAsync("failed_retrying");
+        await WaitForOutcomeMetricAsync("succeeded");
     }
 
     [Test]
@@ -196,6 +199,8 @@ public sealed class DeliveryTests() : DispatcherFixture(new Dictionary<string, s
             Assert.That(data["disabled_reason"]!.GetValue<string>(), Does.Contain("2 deliveries in a row").And.Contain("HTTP 500"));
             Assert.That(Receiver.Received(path), Has.Count.EqualTo(6), "3 attempts each");
         }
+
+        await WaitForOutcomeMetricAsync("gave_up");
 
         // Switched back on, the waiting delivery goes out (the receiver answers 200 again).
         var (status, _) = await SendAsync(Tenant, HttpMethod.Patch, $"/api/v1/webhooks/{webhookId}", """{"enabled":true}""");

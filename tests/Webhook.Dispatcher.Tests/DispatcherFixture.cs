@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -50,6 +52,8 @@ public sealed class DispatcherFactory(string postgresConnectionString, IReadOnly
 public abstract class DispatcherFixture(IReadOnlyDictionary<string, string> settings)
 {
     private string _connectionString = "";
+    private readonly ConcurrentDictionary<string, long> _outcomes = new();
+    private MeterListener? _listener;
 
     protected DispatcherFactory Factory { get; private set; } = null!;
     protected HttpClient Tenant { get; private set; } = null!;
@@ -69,6 +73,28 @@ public abstract class DispatcherFixture(IReadOnlyDictionary<string, string> sett
         await Migrator.MigrateAsync(DataSource, CancellationToken.None);
         Receiver = await WebhookReceiver.StartAsync();
         Factory = new DispatcherFactory(_connectionString, settings);
+        var scope = Factory.Services.GetRequiredService<IMeterFactory>();
+        _listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == scope && instrument.Name == "jobqueue.webhook.deliveries")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "outcome" && tag.Value is string o)
+                {
+                    _outcomes.AddOrUpdate(o, value, (_, n) => n + value);
+                }
+            }
+        });
+        _listener.Start();
         Tenant = Factory.CreateClient(DispatcherFactory.ApiKey);
         Admin = Factory.CreateClient(DispatcherFactory.AdminKey);
         using var health = await Tenant.GetAsync("/health");
@@ -78,6 +104,7 @@ public abstract class DispatcherFixture(IReadOnlyDictionary<string, string> sett
     [OneTimeTearDown]
     public async Task StopAsync()
     {
+        _listener?.Dispose();
         Tenant?.Dispose();
         Admin?.Dispose();
         if (Factory is not null)
@@ -117,6 +144,15 @@ public abstract class DispatcherFixture(IReadOnlyDictionary<string, string> sett
         Assert.That(status, Is.EqualTo(HttpStatusCode.Created), body.ToJsonString());
         return body["data"]!;
     }
+
+    /// <summary>
+    /// Waits until this fixture's dispatcher has counted a delivery with <paramref name="outcome"/> on
+    /// <c>jobqueue.webhook.deliveries</c>. Read with a listener on this host's meter (its <see cref="IMeterFactory"/>
+    /// scope), not from /metrics: the fixtures' hosts share one process, and an OpenTelemetry provider picks up every
+    /// meter of that name in the process, so each host's /metrics would mix the others' counts.
+    /// </summary>
+    protected Task WaitForOutcomeMetricAsync(string outcome) =>
+        Polling.WaitUntil(() => _outcomes.ContainsKey(outcome), TimeSpan.FromSeconds(30), $"a {outcome} delivery is counted", Ct);
 
     protected static Guid Id(JsonNode webhook) => Guid.Parse(webhook["id"]!.GetValue<string>());
 }
