@@ -41,13 +41,13 @@ public static class LiveApi
             return ApiResults.BadRequest(ctx, problem);
         }
 
-        var caller = RequireCallerFilter.Get(ctx);
-        using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
-        using var client = new LiveClient(socket, caller.ScopeOwner, types, options.ClientBuffer);
+        // Registered before the upgrade answers, so that whatever happens once the client is connected reaches it.
+        using var client = new LiveClient(RequireCallerFilter.Get(ctx).ScopeOwner, types, options.ClientBuffer);
         hub.Add(client);
         try
         {
-            await client.RunAsync(lifetime.ApplicationStopping);
+            using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
+            await client.RunAsync(socket, lifetime.ApplicationStopping);
         }
         finally
         {

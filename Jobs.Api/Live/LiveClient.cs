@@ -14,16 +14,14 @@ public sealed class LiveClient : IDisposable
     /// <summary>How long a send already under way may take to finish after the client was dropped or the server stops.</summary>
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
 
-    private readonly WebSocket _socket;
     private readonly IReadOnlySet<string>? _types;
     private readonly Channel<byte[]> _frames;
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _abort = new();
     private (WebSocketCloseStatus Status, string Reason)? _closeWith;
 
-    public LiveClient(WebSocket socket, string? scopeOwner, IReadOnlySet<string>? types, int capacity)
+    public LiveClient(string? scopeOwner, IReadOnlySet<string>? types, int capacity)
     {
-        _socket = socket;
         ScopeOwner = scopeOwner;
         _types = types;
         Capacity = capacity;
@@ -68,24 +66,25 @@ public sealed class LiveClient : IDisposable
     }
 
     /// <summary>
-    /// Sends queued frames until the client closes, is dropped or <paramref name="shutdown"/> fires, then closes the
-    /// connection (1000 when the client asked, 1008 when dropped, 1001 at shutdown).
+    /// Sends queued frames on <paramref name="socket"/> until the client closes, is dropped or <paramref name="shutdown"/>
+    /// fires, then closes the connection (1000 when the client asked, 1008 when dropped, 1001 at shutdown). Frames
+    /// queued before (between registration with the hub and the upgrade) go out first.
     /// </summary>
-    public async Task RunAsync(CancellationToken shutdown)
+    public async Task RunAsync(WebSocket socket, CancellationToken shutdown)
     {
         using var onShutdown = shutdown.Register(() => _ = Stop(WebSocketCloseStatus.EndpointUnavailable, "server shutting down"));
-        var receiving = ReceiveAsync();
-        await SendAsync();
+        var receiving = ReceiveAsync(socket);
+        await SendAsync(socket);
         // The send loop also ends when the connection fails; from here on nothing may be queued.
         _ = Stop(WebSocketCloseStatus.NormalClosure, "");
 
         var (status, reason) = _closeWith ?? (WebSocketCloseStatus.NormalClosure, "");
         try
         {
-            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 using var timeout = new CancellationTokenSource(CloseGrace);
-                await _socket.CloseOutputAsync(status, reason, timeout.Token);
+                await socket.CloseOutputAsync(status, reason, timeout.Token);
             }
 
             // The client answers our close (or has already sent its own); give it the grace period, then cut.
@@ -93,11 +92,11 @@ public sealed class LiveClient : IDisposable
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or TimeoutException or IOException)
         {
-            _socket.Abort();
+            socket.Abort();
         }
     }
 
-    private async Task SendAsync()
+    private async Task SendAsync(WebSocket socket)
     {
         try
         {
@@ -108,7 +107,7 @@ public sealed class LiveClient : IDisposable
                 {
                     // _abort, not _stop: a send under way may finish within CloseGrace after a stop; cancelling a
                     // WebSocket send aborts the connection, which is what we want only for a client that is stuck.
-                    await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _abort.Token);
+                    await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _abort.Token);
                 }
             }
         }
@@ -119,14 +118,14 @@ public sealed class LiveClient : IDisposable
     }
 
     /// <summary>Reads (and ignores) what the client sends, to notice its close or a dead connection.</summary>
-    private async Task ReceiveAsync()
+    private async Task ReceiveAsync(WebSocket socket)
     {
         var buffer = new byte[1024];
         try
         {
             while (true)
             {
-                var result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
+                var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     _ = Stop(WebSocketCloseStatus.NormalClosure, "");
