@@ -1,3 +1,5 @@
+using JobQueue.Core.Events;
+
 namespace JobQueue.Storage.Postgres;
 
 /// <summary>
@@ -6,6 +8,12 @@ namespace JobQueue.Storage.Postgres;
 /// </summary>
 internal static class JobSql
 {
+    // Event timestamps of statements that have @now.
+    private static readonly string Now = EventSql.Ms("@now");
+
+    // How long the attempt ran until <at>, for duration_ms (started_at is the attempt's start).
+    private static string RanFor(string at) => EventSql.Elapsed("started_at", at);
+
     public const string Columns =
         """
         id, owner, api_key_id, type, payload::text AS payload, priority, status, attempts, max_attempts, queue_name,
@@ -13,8 +21,9 @@ internal static class JobSql
         timeout_seconds, ttl_seconds, expires_at, tags::text AS tags, requeued_from, trace_parent
         """;
 
-    public const string Insert =
+    public static readonly string Insert =
         """
+        WITH inserted AS (
         INSERT INTO jobs (id, owner, api_key_id, type, payload, priority, status, attempts, max_attempts, queue_name,
                           scheduled_at, created_at, timeout_seconds, ttl_seconds, tags, requeued_from, trace_parent)
         SELECT u.id, u.owner, u.api_key_id, u.type, u.payload::jsonb, u.priority, 'pending', 0, u.max_attempts, u.queue_name,
@@ -23,6 +32,9 @@ internal static class JobSql
                     @scheduled, @created, @timeouts, @ttls, @tags, @requeued_from, @trace_parents)
              AS u(id, owner, api_key_id, type, payload, priority, max_attempts, queue_name,
                   scheduled_at, created_at, timeout_seconds, ttl_seconds, tags, requeued_from, trace_parent)
+        RETURNING id, owner, type, queue_name, priority, status, attempts, max_attempts, created_at, trace_parent)
+        """ + EventSql.Emit(EventNames.JobEnqueued, "inserted", ts: EventSql.Ms("created_at")) + """
+        SELECT count(*) FROM inserted
         """;
 
     // Claim: only a job still waiting and due can start; a duplicate index entry or a cancelled job loses here.
@@ -30,36 +42,48 @@ internal static class JobSql
     // worker's generic plans (PostgresSession) no partial index predicate can then be proven, so these statements can
     // only be planned on jobs_pkey, never as a scan of jobs_waiting_idx (which grows with the backlog) or of
     // jobs_running_lease_idx, whatever the statistics say.
-    public const string Claim =
+    public static readonly string Claim =
         """
+        WITH claimed AS (
         UPDATE jobs
         SET status = 'running', attempts = attempts + 1, started_at = @now, worker_id = @worker_id,
             lease_until = @lease_until, cancel_requested = false
         WHERE id = ANY(@ids) AND status = ANY(@from) AND scheduled_at <= @now + interval '1 second'
-        RETURNING id, owner, type, payload::text AS payload, attempts, max_attempts, queue_name, priority,
-                  timeout_seconds, trace_parent, created_at, started_at
+        RETURNING id, owner, type, payload::text AS payload, status, attempts, max_attempts, queue_name, priority,
+                  timeout_seconds, trace_parent, created_at, started_at, scheduled_at)
+        """ + EventSql.Emit(EventNames.JobStarted, "claimed", ts: Now, workerId: "@worker_id", waitMs: EventSql.Elapsed("scheduled_at", "@now")) + """
+        SELECT id, owner, type, payload, attempts, max_attempts, queue_name, priority, timeout_seconds, trace_parent,
+               created_at, started_at
+        FROM claimed
         """;
 
-    public const string Complete =
+    public static readonly string Complete =
         """
+        WITH done AS (
         UPDATE jobs j
         SET status = 'completed', completed_at = @now, result = u.result::jsonb, lease_until = NULL, error_message = NULL,
             expires_at = CASE WHEN j.ttl_seconds IS NULL THEN NULL ELSE @now + make_interval(secs => j.ttl_seconds) END
         FROM unnest(@ids, @attempts, @results) AS u(id, attempt, result)
         WHERE j.id = u.id AND j.status = @running AND j.attempts = u.attempt AND j.worker_id = @worker_id
-        RETURNING j.id
+        RETURNING j.id, j.owner, j.type, j.queue_name, j.priority, j.status, j.attempts, j.max_attempts, j.started_at, j.trace_parent)
+        """ + EventSql.Emit(EventNames.JobCompleted, "done", ts: Now, workerId: "@worker_id", durationMs: RanFor("@now")) + """
+        SELECT id FROM done
         """;
 
-    public const string Fail =
+    public static readonly string Fail =
         """
+        WITH failed AS (
         UPDATE jobs
         SET status = 'failed', scheduled_at = @retry_at, error_message = @error, lease_until = NULL
         WHERE id = @id AND status = @running AND attempts = @attempt AND worker_id = @worker_id
-        RETURNING queue_name, priority
+        RETURNING id, owner, type, queue_name, priority, status, attempts, max_attempts, started_at, trace_parent)
+        """ + EventSql.Emit(EventNames.JobFailed, "failed", ts: EventSql.Ms("now()"), workerId: "@worker_id",
+            error: "@error", retryAt: EventSql.Ms("@retry_at"), durationMs: RanFor("now()")) + """
+        SELECT queue_name, priority FROM failed
         """;
 
     // Dead: the attempt is settled and the DLQ entry written in one statement, so neither exists without the other.
-    public const string Kill =
+    public static readonly string Kill =
         """
         WITH dead AS (
             UPDATE jobs
@@ -67,6 +91,7 @@ internal static class JobSql
                 expires_at = CASE WHEN ttl_seconds IS NULL THEN NULL ELSE @now + make_interval(secs => ttl_seconds) END
             WHERE id = @id AND status = ANY(@from) AND attempts = @attempt AND (@worker_id::text IS NULL OR worker_id = @worker_id)
             RETURNING *)
+        """ + EventSql.Emit(EventNames.JobDead, "dead", ts: Now, workerId: "worker_id", error: "error_message", durationMs: RanFor("@now")) + """
         INSERT INTO dead_letter_jobs (id, job_id, owner, api_key_id, type, payload, priority, queue_name, max_attempts,
                                       total_attempts, last_error, died_at, original_created_at, expires_at, tags)
         SELECT @dlq_id, id, owner, api_key_id, type, payload, priority, queue_name, max_attempts,
@@ -75,22 +100,28 @@ internal static class JobSql
         RETURNING id
         """;
 
-    public const string MarkCancelled =
+    public static readonly string MarkCancelled =
         """
+        WITH cancelled AS (
         UPDATE jobs
         SET status = 'cancelled', completed_at = @now, lease_until = NULL, error_message = COALESCE(@error, error_message),
             expires_at = CASE WHEN ttl_seconds IS NULL THEN NULL ELSE @now + make_interval(secs => ttl_seconds) END
         WHERE id = @id AND status = @running AND attempts = @attempt AND worker_id = @worker_id
-        RETURNING id
+        RETURNING id, owner, type, queue_name, priority, status, attempts, max_attempts, started_at, error_message, trace_parent)
+        """ + EventSql.Emit(EventNames.JobCancelled, "cancelled", ts: Now, workerId: "@worker_id", error: "error_message", durationMs: RanFor("@now")) + """
+        SELECT id FROM cancelled
         """;
 
-    public const string CancelWaiting =
+    public static readonly string CancelWaiting =
         """
+        WITH cancelled AS (
         UPDATE jobs
         SET status = 'cancelled', completed_at = @now, lease_until = NULL,
             expires_at = CASE WHEN ttl_seconds IS NULL THEN NULL ELSE @now + make_interval(secs => ttl_seconds) END
         WHERE id = @id AND (@owner::text IS NULL OR owner = @owner) AND status = ANY(@from)
-        RETURNING queue_name
+        RETURNING id, owner, type, queue_name, priority, status, attempts, max_attempts, trace_parent)
+        """ + EventSql.Emit(EventNames.JobCancelled, "cancelled", ts: Now, error: "'cancelled before it ran'") + """
+        SELECT queue_name FROM cancelled
         """;
 
     public const string RequestCancel =
@@ -118,18 +149,22 @@ internal static class JobSql
         """;
 
     // Lease rescue, part 1: attempts left -> back to pending at once (the worker died; its attempt counts).
-    public const string RescueToPending =
+    public static readonly string RescueToPending =
         """
         WITH expired AS (
             SELECT id FROM jobs
             WHERE status = 'running' AND lease_until < @now AND attempts < max_attempts
             ORDER BY lease_until LIMIT @limit
-            FOR UPDATE SKIP LOCKED)
+            FOR UPDATE SKIP LOCKED),
+        rescued AS (
         UPDATE jobs j
         SET status = 'pending', scheduled_at = @now, lease_until = NULL,
             error_message = 'lease expired: worker ' || COALESCE(j.worker_id, '?') || ' stopped heartbeating', worker_id = NULL
         FROM expired WHERE j.id = expired.id
-        RETURNING j.id, j.queue_name, j.priority, j.scheduled_at
+        RETURNING j.id, j.owner, j.type, j.queue_name, j.priority, j.status, j.attempts, j.max_attempts, j.scheduled_at,
+                  j.error_message, j.started_at, j.trace_parent)
+        """ + EventSql.Emit(EventNames.JobFailed, "rescued", ts: Now, error: "error_message", retryAt: EventSql.Ms("@now"), durationMs: RanFor("@now")) + """
+        SELECT id, queue_name, priority, scheduled_at FROM rescued
         """;
 
     // Lease rescue, part 2: attempts spent -> the ids to kill (each through Kill, so each gets its DLQ entry).
@@ -154,14 +189,17 @@ internal static class JobSql
         WHERE id = ANY(@ids) AND status IN ('pending', 'failed')
         """;
 
-    public const string Retry =
+    public static readonly string Retry =
         """
+        WITH retried AS (
         UPDATE jobs
         SET status = 'pending', attempts = 0, scheduled_at = @now, completed_at = NULL, started_at = NULL,
             worker_id = NULL, lease_until = NULL, expires_at = NULL, cancel_requested = false
         WHERE id = @id AND (@owner::text IS NULL OR owner = @owner) AND status = ANY(@from)
-        RETURNING
-        """ + " " + Columns;
+        RETURNING *)
+        """ + EventSql.Emit(EventNames.JobEnqueued, "retried", ts: Now) + """
+        SELECT
+        """ + " " + Columns + " FROM retried";
 
     public const string MarkDlqRequeuedForJob =
         """

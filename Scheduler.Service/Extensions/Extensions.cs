@@ -1,3 +1,4 @@
+using JobQueue.Storage.Events;
 using JobQueue.Storage.Postgres;
 using Scheduler.Service.Apis;
 using Scheduler.Service.Maintenance;
@@ -20,6 +21,8 @@ internal static class Extensions
         builder.Services.AddHostedService<ExpiredJobCleaner>();
         builder.Services.AddSingleton<PostgresCronStore>();
         builder.Services.AddHostedService<CronFirer>();
+        builder.Services.AddSingleton<EventRelay>();
+        builder.Services.AddHostedService<EventRelayRole>();
         return builder;
     }
 

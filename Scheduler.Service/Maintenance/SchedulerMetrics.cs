@@ -16,6 +16,9 @@ internal static class SchedulerMetrics
     public static readonly Counter<long> IndexRebuilds =
         Meter.CreateCounter<long>("jobqueue.scheduler.index_rebuilds", unit: "{rebuild}", description: "Rebuilds of the Redis index from Postgres");
 
+    public static readonly Counter<long> EventsRelayed =
+        Meter.CreateCounter<long>("jobqueue.scheduler.events_relayed", unit: "{event}", description: "Lifecycle events moved from the outbox to webhooks and the event stream");
+
     public static readonly Counter<long> CronFired =
         Meter.CreateCounter<long>("jobqueue.scheduler.cron_fired", unit: "{job}", description: "Jobs enqueued by cron schedules");
 }

@@ -33,6 +33,9 @@ internal sealed record SchedulerOptions
 
     public TimeSpan CleanupInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often the event relay looks at an empty outbox: the added latency of a live event, at most.</summary>
+    public TimeSpan EventRelayInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Wait after a failed tick (Postgres or Redis down) before trying again.</summary>
     public TimeSpan ErrorBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -58,6 +61,7 @@ internal sealed record SchedulerOptions
             IndexCheckInterval = Read("SCHEDULER_INDEX_CHECK_INTERVAL", d.IndexCheckInterval),
             ClaimRescueInterval = Read("SCHEDULER_CLAIM_RESCUE_INTERVAL", d.ClaimRescueInterval),
             LeaseRescueInterval = Read("SCHEDULER_LEASE_RESCUE_INTERVAL", d.LeaseRescueInterval),
+            EventRelayInterval = Read("SCHEDULER_EVENT_RELAY_INTERVAL", d.EventRelayInterval),
             StaleSweepInterval = Read("SCHEDULER_STALE_SWEEP_INTERVAL", d.StaleSweepInterval),
             StaleSweepGrace = Read("SCHEDULER_STALE_SWEEP_GRACE", d.StaleSweepGrace, allowZero: true),
             StaleSweepFullPassInterval = Read("SCHEDULER_STALE_SWEEP_FULL_PASS_INTERVAL", d.StaleSweepFullPassInterval),

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Dapper;
+using JobQueue.Core.Events;
+using JobQueue.Storage.Postgres;
+using JobQueue.Storage.Redis;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace JobQueue.Storage.Events;
+
+/// <summary>
+/// Moves committed lifecycle events out of the Postgres outbox. One pump, one statement (<see cref="EventSql.Relay"/>):
+/// the oldest outbox rows are deleted and, in the same transaction, turned into webhook deliveries, so an event whose
+/// change committed reaches its webhooks at least once whatever happens to Redis or to a dispatcher afterwards. Then
+/// the batches go to Redis for the live consumers: XADD to the capped event stream and PUBLISH on the event channel
+/// (the <c>/ws</c> fan-out of every Jobs.Api replica), plus a nudge to the dispatchers when deliveries were created.
+/// The Redis half is best effort: a relay that dies between the commit and the publish costs the live view those
+/// events, never a webhook. Run by one elected relay (Scheduler.Service); a second concurrent pump is still safe
+/// (SKIP LOCKED), only out of order.
+/// </summary>
+public sealed class EventRelay(NpgsqlDataSource dataSource, IConnectionMultiplexer redis, RedisKeys keys, TimeProvider time)
+{
+    /// <summary>Outbox rows per pump: a row holds the events of one statement (up to a thousand, for a batch enqueue).</summary>
+    public const int RowsPerPump = 50;
+
+    /// <summary>Batches kept in the Redis stream (approximate trim): recent history for late readers and debugging.</summary>
+    public const int StreamLength = 500;
+
+    /// <summary>Called with the batches of each pump after they left the outbox (system metrics, tests).</summary>
+    public Func<IReadOnlyList<EventBatch>, Task>? OnRelayed { get; set; }
+
+    /// <summary>
+    /// Relays up to <see cref="RowsPerPump"/> outbox rows. Returns the rows taken (so the caller pumps again at once
+    /// when it is <see cref="RowsPerPump"/>), the events they held and the webhook deliveries created.
+    /// </summary>
+    public async Task<RelayResult> PumpOnceAsync(CancellationToken ct)
+    {
+        List<(long Id, string Events, long Deliveries)> rows;
+        await using (var conn = await dataSource.OpenConnectionAsync(ct))
+        {
+            rows = (await conn.QueryAsync<(long, string, long)>(new CommandDefinition(EventSql.Relay,
+                new { limit = RowsPerPump, now = time.GetUtcNow().UtcDateTime }, cancellationToken: ct))).AsList();
+        }
+
+        if (rows.Count == 0)
+        {
+            return default;
+        }
+
+        var batches = new List<EventBatch>(rows.Count);
+        var db = redis.GetDatabase();
+        var sends = new List<Task>(rows.Count * 2 + 1);
+        var events = 0;
+        foreach (var (id, json, _) in rows)
+        {
+            var list = JsonSerializer.Deserialize(json, EventJson.Default.ListLifecycleEvent) ?? [];
+            events += list.Count;
+            batches.Add(new EventBatch(id, list));
+            // The outbox already holds the JSON array: wrap it rather than serialise the events again.
+            var message = "{\"id\":" + id.ToString(System.Globalization.CultureInfo.InvariantCulture) + ",\"events\":" + json + "}";
+            sends.Add(db.StreamAddAsync(keys.EventStream, "batch", message, maxLength: StreamLength, useApproximateMaxLength: true));
+            sends.Add(db.PublishAsync(keys.EventChannel, message));
+        }
+
+        var deliveries = rows[0].Deliveries;
+        if (deliveries > 0)
+        {
+            sends.Add(db.PublishAsync(keys.WebhookWakeChannel, deliveries));
+        }
+
+        if (OnRelayed is { } hook)
+        {
+            sends.Add(hook(batches));
+        }
+
+        await Task.WhenAll(sends);
+        return new RelayResult(rows.Count, events, deliveries);
+    }
+}
+
+/// <summary>What one pump moved.</summary>
+public readonly record struct RelayResult(int Rows, int Events, long Deliveries);
+
+/// <summary>Source-generated JSON for the event types (the relay parses every event, so no reflection).</summary>
+[JsonSerializable(typeof(List<LifecycleEvent>))]
+[JsonSerializable(typeof(EventBatch))]
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+public sealed partial class EventJson : JsonSerializerContext;
