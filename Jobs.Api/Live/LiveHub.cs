@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using JobQueue.Core.Events;
+using JobQueue.Storage.Events;
 using JobQueue.Storage.Redis;
 using StackExchange.Redis;
 
@@ -93,7 +94,7 @@ public sealed partial class LiveHub : IHostedService, IDisposable
         EventBatch? batch;
         try
         {
-            batch = JsonSerializer.Deserialize<EventBatch>(json);
+            batch = JsonSerializer.Deserialize(json, EventJson.Default.EventBatch);
         }
         catch (JsonException e)
         {

@@ -40,6 +40,22 @@ public sealed class LiveSocket : IAsyncDisposable
         return new LiveSocket(socket);
     }
 
+    /// <summary>The status with which the server refuses the handshake to <paramref name="uri"/> (fails the test if it accepts).</summary>
+    public static async Task<System.Net.HttpStatusCode> RefusalAsync(Uri uri, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var accepted = await ConnectAsync(uri, cancellationToken: cancellationToken);
+        }
+        catch (LiveSocketRefusedException e)
+        {
+            return e.Status;
+        }
+
+        Assert.Fail($"{uri} was accepted");
+        return default;
+    }
+
     /// <summary>The next frame, or null when the server closed the connection (or it broke).</summary>
     public async Task<JsonNode?> ReceiveAsync(TimeSpan timeout)
     {

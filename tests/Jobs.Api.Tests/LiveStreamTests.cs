@@ -91,8 +91,8 @@ public sealed class LiveStreamTests
         using var response = await http.GetAsync("/ws", Ct);
         var body = await Envelope.ReadAsync(response);
 
-        var refused = await RefusalAsync(WsUri(_a));
-        var wrongKey = await RefusalAsync(WsUri(_a, "api_key=qly_00000000000000000000000000000000"));
+        var refused = await LiveSocket.RefusalAsync(WsUri(_a));
+        var wrongKey = await LiveSocket.RefusalAsync(WsUri(_a, "api_key=qly_00000000000000000000000000000000"));
 
         using (Assert.EnterMultipleScope())
         {
@@ -161,7 +161,7 @@ public sealed class LiveStreamTests
     [Test]
     public async Task UnknownType_InTheFilter_Answers400()
     {
-        var refused = await RefusalAsync(WsUri(_a, $"api_key={_tenantKey}&types=job.completed,job.exploded"));
+        var refused = await LiveSocket.RefusalAsync(WsUri(_a, $"api_key={_tenantKey}&types=job.completed,job.exploded"));
 
         Assert.That(refused, Is.EqualTo(HttpStatusCode.BadRequest));
     }
@@ -341,22 +341,6 @@ public sealed class LiveStreamTests
 
         Assert.That(text, Does.Contain("jobqueue_ws_clients"));
         await WaitUntil(() => _b.Services.GetRequiredService<LiveHub>().ClientCount == 1, Bound, "one client on instance B");
-    }
-
-    /// <summary>The status with which the server refuses the handshake (fails if it accepts).</summary>
-    private static async Task<HttpStatusCode> RefusalAsync(Uri uri)
-    {
-        try
-        {
-            await using var accepted = await LiveSocket.ConnectAsync(uri, cancellationToken: Ct);
-        }
-        catch (LiveSocketRefusedException e)
-        {
-            return e.Status;
-        }
-
-        Assert.Fail($"{uri} was accepted");
-        return default;
     }
 
     private static LifecycleEvent Event(string owner, string type, string? worker = null, string? error = null, long? retryAt = null, double? durationMs = null) =>
