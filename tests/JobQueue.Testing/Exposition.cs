@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using NUnit.Framework;
 
-namespace Api.Gateway.Tests;
+namespace JobQueue.Testing;
 
 /// <summary>One sample line of a Prometheus exposition.</summary>
 public sealed record Sample(string Name, IReadOnlyDictionary<string, string> Labels, double Value)
