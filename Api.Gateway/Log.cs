@@ -5,4 +5,10 @@ internal static partial class Log
 {
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rate limiting is failing open: Redis is unreachable ({Reason}); {Count} requests passed unlimited since the last warning")]
     public static partial void RateLimitFailingOpen(ILogger logger, string reason, long count, Exception? exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "/metrics: {Source} is unreachable ({Reason}); its values are left out until it answers again")]
+    public static partial void MetricsSourceDown(ILogger logger, string source, string reason, Exception? exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "/metrics: {Source} answers again")]
+    public static partial void MetricsSourceBack(ILogger logger, string source);
 }

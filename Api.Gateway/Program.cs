@@ -10,3 +10,6 @@ app.MapDefaultEndpoints();
 app.MapGateway();
 
 app.Run();
+
+/// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;

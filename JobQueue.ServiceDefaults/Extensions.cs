@@ -82,6 +82,7 @@ public static class ServiceDefaultsExtensions
             o.MapInboundClaims = false;
             o.RequireHttpsMetadata = false;
             o.TokenValidationParameters = jwt.ValidationParameters();
+            o.Events = new JwtBearerEvents { OnMessageReceived = QueryCredentials.OnMessageReceived };
         });
         return builder;
     }

@@ -6,6 +6,7 @@ var app = builder.Build();
 app.UseJobQueueApiDefaults();
 app.MapDefaultEndpoints();
 app.MapJobsApiV1();
+app.MapJobsLiveStream();
 app.Run();
 
 /// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>

@@ -27,6 +27,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Delivery round failed, retrying in {Delay}: {Reason}")]
     public static partial void RoundFailed(this ILogger logger, TimeSpan delay, string reason);
 
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Could not count a delivery in the system metrics (Redis): {Reason}")]
+    public static partial void SystemMetricFailed(this ILogger logger, string reason);
+
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Cannot subscribe to the webhook wake-up channel, polling every {Interval}: {Reason}")]
     public static partial void WakeSubscribeFailed(this ILogger logger, TimeSpan interval, string reason);
 }

@@ -30,6 +30,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat failed: {Reason}")]
     public static partial void HeartbeatFailed(this ILogger logger, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "worker.heartbeat not published ({Reason}); the next heartbeat tries again")]
+    public static partial void HeartbeatPublishFailed(this ILogger logger, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} lost its lease while running (rescued elsewhere); its handler is cancelled")]
     public static partial void LeaseLostWhileRunning(this ILogger logger, Guid jobId);
 

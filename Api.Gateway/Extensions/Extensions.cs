@@ -1,3 +1,4 @@
+using Api.Gateway.Metrics;
 using Api.Gateway.RateLimiting;
 using JobQueue.Core.Configuration;
 using JobQueue.ServiceDefaults.Http;
@@ -17,6 +18,7 @@ internal static class Extensions
     public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<GatewayRateLimiter>();
+        builder.Services.AddSingleton<SystemMetricsSource>();
         builder.Services.AddReverseProxy()
             .LoadFromMemory(GatewayRoutes.Routes(), GatewayRoutes.Clusters(builder.Configuration))
             .ConfigureHttpClient((_, handler) =>
@@ -60,9 +62,12 @@ internal static class Extensions
     /// The proxy, plus the gateway's own 404 for unknown <c>/api/…</c> paths (so they never reach the dashboard).
     /// /health, /alive and /metrics are literal routes and win over the dashboard's catch-all; they are not proxied,
     /// so they are not rate limited. <c>RATE_LIMIT_RPS=0</c> leaves the limiter out of the pipeline altogether.
+    /// /metrics also carries the system-wide metrics (<see cref="SystemMetricsMiddleware"/>): middleware added here
+    /// still runs before the endpoint, since the host puts routing first and the endpoints last.
     /// </summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
+        app.UseMiddleware<SystemMetricsMiddleware>();
         app.Map("/api/{**rest}", (HttpContext ctx) => ApiResults.NotFound(ctx, $"no route for {ctx.Request.Method} {ctx.Request.Path}"))
             .WithOrder(GatewayRoutes.ApiNotFoundOrder)
             .ExcludeFromDescription();

@@ -22,6 +22,8 @@ namespace JobQueue.ServiceDefaults.Auth;
 /// <item>the static <c>API_KEY</c> (tenant <c>default</c>);</item>
 /// <item>otherwise 401.</item>
 /// </list>
+/// The credential is read from headers; an endpoint marked with <see cref="QueryCredentials"/> (the browser's
+/// WebSocket, which cannot set headers) also accepts it as <c>?api_key=</c> or <c>?token=</c>.
 /// No header naming a tenant or user is ever read: a service behind the gateway trusts nothing the gateway (or
 /// anyone) could have added. With neither <c>API_KEY</c> nor <c>ADMIN_KEY</c> configured, a request without any
 /// credentials is the tenant <c>default</c> only in Development or when <c>AUTH_ALLOW_ANONYMOUS=true</c>.
@@ -113,7 +115,11 @@ public sealed class AccountCallerResolver : ICallerResolver
         return (Caller.ForAccount(userId, user.PrimaryKeyId, tier, CallerKind.Jwt), null);
     }
 
-    /// <summary>The credential from <c>X-API-Key</c>, else from <c>Authorization: Bearer</c> (and whether it came from there).</summary>
+    /// <summary>
+    /// The credential from <c>X-API-Key</c>, else from <c>Authorization: Bearer</c> (and whether it came from there),
+    /// else, on an endpoint marked <see cref="QueryCredentials"/> only, from <c>?api_key=</c> (as X-API-Key) or
+    /// <c>?token=</c> (as a Bearer value).
+    /// </summary>
     public static (string? Value, bool FromBearer) Presented(HttpRequest request)
     {
         if (request.Headers["X-API-Key"].ToString() is { Length: > 0 } k)
@@ -122,9 +128,25 @@ public sealed class AccountCallerResolver : ICallerResolver
         }
 
         var auth = request.Headers.Authorization.ToString();
-        return auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && auth["Bearer ".Length..].Trim() is { Length: > 0 } b
-            ? (b, true)
-            : (null, false);
+        if (auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && auth["Bearer ".Length..].Trim() is { Length: > 0 } b)
+        {
+            return (b, true);
+        }
+
+        if (QueryCredentials.AllowedFor(request.HttpContext))
+        {
+            if (request.Query[QueryCredentials.ApiKeyParameter].ToString() is { Length: > 0 } qk)
+            {
+                return (qk.Trim(), false);
+            }
+
+            if (request.Query[QueryCredentials.TokenParameter].ToString() is { Length: > 0 } qt)
+            {
+                return (qt.Trim(), true);
+            }
+        }
+
+        return (null, false);
     }
 
     private static bool LooksLikeJwt(string value) => value.Count(c => c == '.') == 2;

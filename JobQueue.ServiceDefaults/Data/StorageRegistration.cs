@@ -11,10 +11,12 @@ public static class StorageRegistration
     {
         services.AddSingleton<PostgresJobStore>();
         services.AddSingleton<PostgresWorkerStore>();
+        services.AddSingleton<PostgresMetricsStore>();
         services.AddSingleton<AccountStore>();
         services.AddSingleton<UsageMeter>();
         services.AddSingleton<RedisBroker>();
         services.AddSingleton<RedisRateLimiter>();
+        services.AddSingleton<SystemMetricsStore>();
         return services;
     }
 }

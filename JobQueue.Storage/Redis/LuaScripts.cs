@@ -10,6 +10,7 @@ internal static class LuaScripts
     public static readonly string Promote = Load("promote");
     public static readonly string Unindexed = Load("unindexed");
     public static readonly string RateLimit = Load("ratelimit");
+    public static readonly string AdmitJobTypes = Load("admit-job-types");
 
     private static string Load(string name) =>
         Migrations.Migrator.Read(typeof(LuaScripts).Assembly, $"Lua.{name}.lua");

@@ -34,5 +34,5 @@ public static class StatsApi
     }
 
     /// <summary>A worker that missed three heartbeats is no longer counted as active.</summary>
-    private static TimeSpan StaleAfter(JobQueueSettings s) => s.WorkerHeartbeatInterval * 3;
+    internal static TimeSpan StaleAfter(JobQueueSettings s) => s.WorkerHeartbeatInterval * 3;
 }

@@ -1,5 +1,6 @@
 using Jobs.Api.Apis;
 using Jobs.Api.Application;
+using Jobs.Api.Live;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -12,6 +13,13 @@ internal static class Extensions
         // Jobs.Api owns the schema: it applies the migrations before it answers (Migrator takes an advisory lock,
         // so the other services that call it at start wait instead of racing).
         builder.Services.AddHostedService<SchemaMigration>();
+
+        // The /ws live stream: one Redis subscription per process, fanned out to its clients.
+        builder.Services.AddSingleton(LiveOptions.From(builder.Configuration));
+        builder.Services.AddSingleton<LiveHub>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveHub>());
+        builder.Services.AddHostedService<LiveStatsTicker>();
+        builder.Services.AddHostedService<LiveClientsReporter>();
         return builder;
     }
 
@@ -22,4 +30,7 @@ internal static class Extensions
         app.MapStatsApi();
         return app;
     }
+
+    /// <summary><c>GET /ws</c> (and the WebSocket middleware it needs): outside <c>/api/v1</c>, as in the original.</summary>
+    public static WebApplication MapJobsLiveStream(this WebApplication app) => app.MapLiveApi();
 }

@@ -21,7 +21,13 @@ internal static class Extensions
         builder.Services.AddHostedService<ExpiredJobCleaner>();
         builder.Services.AddSingleton<PostgresCronStore>();
         builder.Services.AddHostedService<CronFirer>();
-        builder.Services.AddSingleton<EventRelay>();
+        // Each relayed batch also feeds the system-wide counters and histograms the gateway's /metrics shows.
+        builder.Services.AddSingleton(sp => new EventRelay(
+            sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(),
+            sp.GetRequiredService<JobQueue.Storage.Redis.RedisKeys>(), sp.GetRequiredService<TimeProvider>())
+        {
+            OnRelayed = sp.GetRequiredService<JobQueue.Storage.Redis.SystemMetricsStore>().RecordAsync,
+        });
         builder.Services.AddHostedService<EventRelayRole>();
         return builder;
     }

@@ -12,8 +12,8 @@ namespace Webhook.Dispatcher.Delivery;
 /// <see cref="RedisKeys.WebhookWakeChannel"/> or by a finished delivery, and polls as a safety net.
 /// </summary>
 public sealed class DeliveryLoop(
-    WebhookStore store, WebhookSender sender, WebhookOptions options, WebhookMetrics metrics, TimeProvider time,
-    IConnectionMultiplexer redis, RedisKeys keys, ILogger<DeliveryLoop> logger) : BackgroundService
+    WebhookStore store, WebhookSender sender, WebhookOptions options, WebhookMetrics metrics, SystemMetricsStore systemMetrics,
+    TimeProvider time, IConnectionMultiplexer redis, RedisKeys keys, ILogger<DeliveryLoop> logger) : BackgroundService
 {
     private static readonly TimeSpan MinWait = TimeSpan.FromMilliseconds(20);
     private readonly SemaphoreSlim _wake = new(0, 1);
@@ -90,7 +90,20 @@ public sealed class DeliveryLoop(
             var recorded = await store.DeliveriesRecordAsync(new DeliveriesRecordParams(
                 d.Id, d.WebhookId, d.Attempt, result.StartedAt, result.LatencyMs, result.StatusCode, result.Error, result.Succeeded,
                 now, retryAt, options.Policy.DisableAfterConsecutiveFailures), CancellationToken.None);
-            Report(d, result, retryAt, recorded);
+            if (Report(d, result, retryAt, recorded) is { } outcome)
+            {
+                metrics.Count(outcome);
+                // The cluster-wide count behind the gateway's /metrics; best effort (Redis may be down), the
+                // delivery itself is already recorded in Postgres.
+                try
+                {
+                    await systemMetrics.RecordWebhookDeliveryAsync(outcome.Tag());
+                }
+                catch (RedisException ex)
+                {
+                    logger.SystemMetricFailed(ex.Message);
+                }
+            }
         }
         catch (Exception ex)
         {
@@ -103,39 +116,40 @@ public sealed class DeliveryLoop(
         }
     }
 
-    private void Report(ClaimedDelivery d, AttemptResult result, DateTime? retryAt, DeliveryRecordResult recorded)
+    /// <summary>Logs what the attempt did; its outcome, or null when the lease had been lost (the other attempt counts).</summary>
+    private DeliveryOutcome? Report(ClaimedDelivery d, AttemptResult result, DateTime? retryAt, DeliveryRecordResult recorded)
     {
         if (recorded.Status is null)
         {
             logger.LeaseLost(d.Id);
-            return;
-        }
-
-        if (result.Succeeded)
-        {
-            metrics.Count(DeliveryOutcome.Succeeded);
-            logger.Delivered(d.Event, d.Id, d.WebhookId, result.StatusCode ?? 0, result.LatencyMs, d.Attempt);
-        }
-        else if (result.Blocked)
-        {
-            metrics.Count(DeliveryOutcome.Blocked);
-            logger.DeliveryBlocked(d.Id, d.WebhookId, result.Error!);
-        }
-        else if (retryAt is { } at)
-        {
-            metrics.Count(DeliveryOutcome.FailedRetrying);
-            logger.DeliveryRetrying(d.Id, d.WebhookId, d.Attempt, at, result.Error!);
-        }
-        else
-        {
-            metrics.Count(DeliveryOutcome.GaveUp);
-            logger.DeliveryGaveUp(d.Id, d.WebhookId, d.Attempt, result.Error!);
+            return null;
         }
 
         if (recorded.Disabled)
         {
             logger.WebhookDisabled(d.WebhookId, options.Policy.DisableAfterConsecutiveFailures);
         }
+
+        if (result.Succeeded)
+        {
+            logger.Delivered(d.Event, d.Id, d.WebhookId, result.StatusCode ?? 0, result.LatencyMs, d.Attempt);
+            return DeliveryOutcome.Succeeded;
+        }
+
+        if (result.Blocked)
+        {
+            logger.DeliveryBlocked(d.Id, d.WebhookId, result.Error!);
+            return DeliveryOutcome.Blocked;
+        }
+
+        if (retryAt is { } at)
+        {
+            logger.DeliveryRetrying(d.Id, d.WebhookId, d.Attempt, at, result.Error!);
+            return DeliveryOutcome.FailedRetrying;
+        }
+
+        logger.DeliveryGaveUp(d.Id, d.WebhookId, d.Attempt, result.Error!);
+        return DeliveryOutcome.GaveUp;
     }
 
     private async Task SubscribeAsync()

@@ -37,7 +37,8 @@ public enum DeliveryOutcome
     Blocked,
 }
 
-internal static class DeliveryOutcomeTags
+/// <summary>The wire names of <see cref="DeliveryOutcome"/> (metric tags).</summary>
+public static class DeliveryOutcomeTags
 {
     public static string Tag(this DeliveryOutcome o) => o switch
     {

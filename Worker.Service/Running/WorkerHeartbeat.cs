@@ -1,12 +1,18 @@
+using System.Buffers;
+using System.Text.Json;
 using JobQueue.Core.Configuration;
+using JobQueue.Core.Events;
 using JobQueue.Storage.Postgres;
+using JobQueue.Storage.Redis;
+using StackExchange.Redis;
 
 namespace Worker.Service.Running;
 
 /// <summary>
 /// Every <c>WORKER_HEARTBEAT_INTERVAL</c>: extends the leases of the running jobs in one statement, cancels the
 /// ones whose owner asked (this covers a cancel message lost on pub/sub) and the ones whose lease we no longer
-/// hold, then upserts the worker row with its counters.
+/// hold, then upserts the worker row with its counters and publishes a <c>worker.heartbeat</c> frame for the
+/// <c>/ws</c> clients (best effort).
 /// </summary>
 internal sealed class WorkerHeartbeat(
     PostgresJobStore store,
@@ -15,6 +21,8 @@ internal sealed class WorkerHeartbeat(
     JobQueueSettings settings,
     WorkerIdentity identity,
     TimeProvider time,
+    IConnectionMultiplexer redis,
+    RedisKeys keys,
     ILogger<WorkerHeartbeat> logger)
 {
     private readonly DateTime _startedAt = time.GetUtcNow().UtcDateTime;
@@ -70,7 +78,56 @@ internal sealed class WorkerHeartbeat(
             logger.HeartbeatFailed(ex.Message);
         }
 
-        await RegisterAsync("active", ct);
+        if (await RegisterAsync("active", ct))
+        {
+            await PublishAsync("active");
+        }
+    }
+
+    /// <summary>
+    /// <c>{"type":"worker.heartbeat","worker_id",…,"payload":{status, running, concurrency, queues, jobs_processed},"ts"}</c>
+    /// on the worker channel, which every Jobs.Api forwards to its <c>/ws</c> clients. No job ids: a worker runs
+    /// every tenant's jobs. Fire and forget: a lost frame is replaced by the next one, and Redis trouble must never
+    /// cost a heartbeat (the lease extension above is what matters).
+    /// </summary>
+    private async Task PublishAsync(string status)
+    {
+        try
+        {
+            await redis.GetSubscriber().PublishAsync(keys.WorkerEventChannel, HeartbeatFrame(status), CommandFlags.FireAndForget);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            logger.HeartbeatPublishFailed(ex.Message);
+        }
+    }
+
+    private byte[] HeartbeatFrame(string status)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("type", EventNames.WorkerHeartbeat);
+            w.WriteString("worker_id", identity.Id);
+            w.WriteStartObject("payload");
+            w.WriteString("status", status);
+            w.WriteNumber("running", running.Count);
+            w.WriteNumber("concurrency", settings.WorkerCount);
+            w.WriteStartArray("queues");
+            foreach (var queue in settings.WorkerQueues)
+            {
+                w.WriteStringValue(queue);
+            }
+
+            w.WriteEndArray();
+            w.WriteNumber("jobs_processed", running.Processed);
+            w.WriteEndObject();
+            w.WriteNumber("ts", time.GetUtcNow().ToUnixTimeMilliseconds());
+            w.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Upserts this worker's row (<c>active</c> while running, <c>stopped</c> at the end).</summary>

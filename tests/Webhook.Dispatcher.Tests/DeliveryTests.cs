@@ -131,6 +131,11 @@ public sealed class DeliveryTests() : DispatcherFixture(new Dictionary<string, s
 
         await WaitForOutcomeMetricAsync("failed_retrying");
         await WaitForOutcomeMetricAsync("succeeded");
+        // And cluster-wide, in Redis, for the gateway's /metrics.
+        var db = Factory.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        var key = Factory.Services.GetRequiredService<RedisKeys>().Metrics("webhook-deliveries");
+        await WaitUntil(async () => (long)await db.HashGetAsync(key, "failed_retrying") >= 2 && (long)await db.HashGetAsync(key, "succeeded") >= 1,
+            Bound, "the system-wide counters in Redis", Ct);
     }
 
     [Test]

@@ -1,0 +1,23 @@
+using JobQueue.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Api.Gateway.Tests;
+
+/// <summary>
+/// The gateway in process with no downstream services configured (nothing is proxied here), on the given Postgres
+/// and Redis. Settings go in through <c>UseSetting</c>, which reaches the configuration before AddServiceDefaults reads it.
+/// </summary>
+public sealed class GatewayFactory(string postgresConnectionString, string redisConnectionString) : WebApplicationFactory<Program>
+{
+    public string RedisPrefix { get; } = TestRedisPrefix.New();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("ConnectionStrings:postgres", postgresConnectionString);
+        builder.UseSetting("ConnectionStrings:redis", redisConnectionString);
+        builder.UseSetting("REDIS_PREFIX", RedisPrefix);
+        builder.UseSetting("RATE_LIMIT_RPS", "0");
+    }
+}
