@@ -24,6 +24,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 7, Level = LogLevel.Debug, Message = "Sending {Event} {DeliveryId} to webhook {WebhookId} (attempt {Attempt})")]
     public static partial void Sending(this ILogger logger, string @event, Guid deliveryId, Guid webhookId, int attempt);
 
+    [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "Purged {Count} finished deliveries older than {Retention} from the log")]
+    public static partial void Purged(this ILogger logger, int count, TimeSpan retention);
+
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Delivery round failed, retrying in {Delay}: {Reason}")]
     public static partial void RoundFailed(this ILogger logger, TimeSpan delay, string reason);
 

@@ -53,6 +53,8 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_lease_idx ON webhook_deliveries (lease_until) WHERE status = 'delivering';
 CREATE INDEX webhook_deliveries_webhook_idx ON webhook_deliveries (webhook_id, created_at DESC);
+-- The dispatcher's retention purge (WEBHOOK_DELIVERY_RETENTION) finds finished deliveries by age.
+CREATE INDEX webhook_deliveries_completed_idx ON webhook_deliveries (completed_at) WHERE status IN ('succeeded', 'failed');
 
 -- Every HTTP attempt of a delivery: the log behind GET /api/v1/webhooks/{id}/deliveries.
 CREATE TABLE webhook_delivery_attempts (

@@ -130,4 +130,16 @@ internal static class WebhookSql
             SELECT min(d.lease_until) FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id AND w.enabled WHERE d.status = 'delivering'
         ) x
         """;
+
+    // Finished deliveries older than the retention, a batch at a time (their attempts go with them: ON DELETE CASCADE).
+    // SKIP LOCKED: replicas purging at once split the work instead of queueing on each other's rows.
+    public const string Purge =
+        """
+        DELETE FROM webhook_deliveries
+        WHERE id IN (
+            SELECT id FROM webhook_deliveries
+            WHERE status IN ('succeeded', 'failed') AND completed_at < @before
+            LIMIT @limit
+            FOR UPDATE SKIP LOCKED)
+        """;
 }

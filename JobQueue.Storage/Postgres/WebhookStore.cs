@@ -130,6 +130,13 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
         return await conn.ExecuteScalarAsync<DateTime?>(Cmd(WebhookSql.EarliestDue, null, ct));
     }
 
+    /// <summary>Deletes up to <paramref name="limit"/> succeeded or failed deliveries finished before <paramref name="before"/>, with their attempts; returns how many.</summary>
+    public async Task<int> DeliveriesPurgeAsync(DateTime before, int limit, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await conn.ExecuteAsync(Cmd(WebhookSql.Purge, new { before, limit }, ct));
+    }
+
     private static CommandDefinition Cmd(string sql, object? args, CancellationToken ct, NpgsqlTransaction? tx = null) =>
         new(sql, args, tx, cancellationToken: ct);
 

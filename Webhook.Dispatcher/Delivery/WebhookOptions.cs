@@ -32,6 +32,12 @@ public sealed record WebhookOptions
     /// <summary><c>WEBHOOK_MAX_ATTEMPTS</c>, <c>WEBHOOK_RETRY_BASE_DELAY</c>, <c>WEBHOOK_RETRY_MAX_DELAY</c>, <c>WEBHOOK_DISABLE_AFTER</c>.</summary>
     public WebhookDeliveryPolicy Policy { get; init; } = new();
 
+    /// <summary><c>WEBHOOK_DELIVERY_RETENTION</c>: how long a finished delivery stays in the log (0: for ever).</summary>
+    public TimeSpan DeliveryRetention { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary><c>WEBHOOK_CLEANUP_INTERVAL</c>: how often the retention purge runs.</summary>
+    public TimeSpan CleanupInterval { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Wait after a failed round (Postgres down) before trying again.</summary>
     public TimeSpan ErrorBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -40,9 +46,9 @@ public sealed record WebhookOptions
     public static WebhookOptions From(Func<string, string?> get)
     {
         var d = new WebhookOptions();
-        TimeSpan Duration(string key, TimeSpan fallback) =>
+        TimeSpan Duration(string key, TimeSpan fallback, bool allowZero = false) =>
             get(key) is { Length: > 0 } text
-                ? GoDuration.Parse(text, key) is var v && v > TimeSpan.Zero ? v : throw new FormatException($"{key}='{text}' must be greater than zero")
+                ? GoDuration.Parse(text, key) is var v && (v > TimeSpan.Zero || (allowZero && v == TimeSpan.Zero)) ? v : throw new FormatException($"{key}='{text}' must be greater than zero")
                 : fallback;
         int Int(string key, int fallback, int min) =>
             get(key) is { Length: > 0 } text
@@ -66,6 +72,8 @@ public sealed record WebhookOptions
             PollInterval = Duration("WEBHOOK_POLL_INTERVAL", d.PollInterval),
             Concurrency = Int("WEBHOOK_CONCURRENCY", d.Concurrency, 1),
             ErrorBackoff = Duration("WEBHOOK_ERROR_BACKOFF", d.ErrorBackoff),
+            DeliveryRetention = Duration("WEBHOOK_DELIVERY_RETENTION", d.DeliveryRetention, allowZero: true),
+            CleanupInterval = Duration("WEBHOOK_CLEANUP_INTERVAL", d.CleanupInterval),
             Policy = new WebhookDeliveryPolicy
             {
                 MaxAttempts = Int("WEBHOOK_MAX_ATTEMPTS", d.Policy.MaxAttempts, 1),

@@ -17,6 +17,7 @@ internal static class Extensions
         services.AddSingleton<WebhookMetrics>();
         services.AddSingleton<WebhookSender>();
         services.AddHostedService<DeliveryLoop>();
+        services.AddHostedService<DeliveryLogCleaner>();
 
         // EXTEXP0001: RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt one client
         // out of ConfigureHttpClientDefaults' resilience handler. Retries are the delivery policy's, recorded one by one.

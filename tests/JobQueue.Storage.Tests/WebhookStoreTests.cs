@@ -136,4 +136,27 @@ public sealed class WebhookStoreTests : PostgresFixture
         Assert.That(await Webhooks.DeliveriesInsertAsync(d, Ct), Is.True);
         Assert.That(await Webhooks.DeliveriesInsertAsync(d with { Id = Guid.NewGuid() }, Ct), Is.False);
     }
+
+    [Test]
+    public async Task Purge_DeletesFinishedDeliveriesOlderThanTheCutoff_WithTheirAttempts_AndKeepsTheRest()
+    {
+        var w = await NewWebhookAsync();
+        var now = JobFactory.Now();
+        var oldDone = await NewDeliveryAsync(w);
+        var d = (await ClaimAsync(now, TimeSpan.FromSeconds(30), w)).Single();
+        await Webhooks.DeliveriesRecordAsync(Outcome(d, ok: true, now.AddDays(-31), retryAt: null), Ct);
+        var recentDone = await NewDeliveryAsync(w);
+        d = (await ClaimAsync(now, TimeSpan.FromSeconds(30), w)).Single();
+        await Webhooks.DeliveriesRecordAsync(Outcome(d, ok: true, now, retryAt: null), Ct);
+        var waiting = await NewDeliveryAsync(w, due: now.AddDays(1));
+
+        var purged = await Webhooks.DeliveriesPurgeAsync(now.AddDays(-30), 1000, Ct);
+
+        var (items, _) = await Webhooks.DeliveriesListAsync(w.Id, 100, 0, Ct);
+        await using var conn = await DataSource.OpenConnectionAsync(Ct);
+        var orphans = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM webhook_delivery_attempts WHERE delivery_id = @oldDone", new { oldDone });
+        Assert.That(purged, Is.GreaterThanOrEqualTo(1));
+        Assert.That(items.Select(i => i.Id), Is.EquivalentTo(new[] { recentDone, waiting }));
+        Assert.That(orphans, Is.Zero, "its attempts went with it");
+    }
 }
