@@ -19,6 +19,8 @@ internal static class Api
         ["WORKER_LEASE_DURATION"] = "3s",
         ["WORKER_SHUTDOWN_TIMEOUT"] = shutdownTimeout,
         ["WORKER_COUNT"] = "8",
+        ["WEBHOOK_RETRY_BASE_DELAY"] = "200ms",
+        ["WEBHOOK_RETRY_MAX_DELAY"] = "1s",
     };
 
     /// <summary>The whole envelope <c>{data, error, meta}</c> of a response.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using JobQueue.Testing;
 using static JobQueue.Testing.Polling;
 
@@ -109,6 +110,27 @@ public sealed class SystemMetricsTests
         await socket.DisposeAsync();
         await WaitUntil(async () => (await _sut.GetJobAsync(sleeping)).GetProperty("status").GetString() == "completed", Bound, "the sleep job ended");
         await WaitUntil(async () => (await ScrapeAsync()).Value("jobqueue_jobs_running") == 0, Bound, "no job runs any more");
+    }
+
+    [Test]
+    public async Task WebhookDeliveries_AreCountedByOutcome()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Script("metrics", 500); // the first attempt fails, the retry succeeds
+        var before = await ScrapeAsync();
+        using (var created = await _sut.Client.PostAsJsonAsync("/api/v1/webhooks", new { url = receiver.Url("metrics"), events = new[] { "job.completed" } }))
+        {
+            Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created), (await created.EnvelopeAsync()).ToString());
+        }
+
+        await _sut.EnqueueIdAsync(new { type = "noop" });
+
+        await WaitUntil(async () =>
+        {
+            var now = await ScrapeAsync();
+            return Grew(before, now, "jobqueue_webhook_deliveries_total", ("outcome", "failed_retrying"))
+                && Grew(before, now, "jobqueue_webhook_deliveries_total", ("outcome", "succeeded"));
+        }, Bound, "a failed attempt and then a successful delivery are counted");
     }
 
     private static bool Grew(Exposition before, Exposition after, string name, params (string, string)[] labels) =>
