@@ -68,13 +68,34 @@ internal static class GatewayRoutes
     /// <summary>
     /// One cluster per service and one destination per replica, round robin. A service without an address keeps an
     /// empty cluster, so its paths answer 503 "… is unavailable" rather than a misleading 404.
-    /// Active and passive health checks stay off: /health probes the services, and a refused connection fails fast.
+    /// A replica that dies is taken out of the rotation: an active probe of its <c>/alive</c> every 2 s (two failures
+    /// in a row mark it unhealthy, a success brings it back) and passive checks of real traffic (a transport failure rate
+    /// over the window takes it out for 10 s). Without them, round robin sent every other request to a dead replica
+    /// (502). When no replica looks healthy, requests still go to all of them (HealthyOrPanic) rather than fail at once.
     /// </summary>
     public static IReadOnlyList<ClusterConfig> Clusters(IConfiguration configuration) =>
         Services.Select(service => new ClusterConfig
         {
             ClusterId = service,
             LoadBalancingPolicy = "RoundRobin",
+            HealthCheck = new HealthCheckConfig
+            {
+                AvailableDestinationsPolicy = "HealthyOrPanic",
+                Active = new ActiveHealthCheckConfig
+                {
+                    Enabled = true,
+                    Interval = TimeSpan.FromSeconds(2),
+                    Timeout = TimeSpan.FromSeconds(1),
+                    Policy = "ConsecutiveFailures",
+                    Path = "/alive",
+                },
+                Passive = new PassiveHealthCheckConfig
+                {
+                    Enabled = true,
+                    Policy = "TransportFailureRate",
+                    ReactivationPeriod = TimeSpan.FromSeconds(10),
+                },
+            },
             Destinations = AddressesOf(configuration, service)
                 .Select((address, i) => (address, i))
                 .ToDictionary(d => $"{service}/{d.i}", d => new DestinationConfig { Address = d.address }),

@@ -125,8 +125,8 @@ public abstract class WebhookSystemFixture(int dispatchers)
 
 /// <summary>
 /// Two dispatcher replicas: one SIGKILLed while it holds a delivery (the receiver hangs) loses nothing; its lease
-/// expires and the other replica delivers. A fixture of its own because the gateway balances round robin without
-/// health checks: once a replica is dead, every other request routed to it answers 502 until it is back.
+/// expires and the other replica delivers. A fixture of its own, because it kills a replica; the gateway's health
+/// checks then take the dead replica out of the rotation, so the API keeps answering.
 /// </summary>
 [TestFixture]
 public sealed class WebhookFailoverTests() : WebhookSystemFixture(dispatchers: 2)
@@ -164,5 +164,21 @@ public sealed class WebhookFailoverTests() : WebhookSystemFixture(dispatchers: 2
 
         await WaitUntil(async () => await Sut.ScalarAsync<string>("SELECT status FROM webhook_deliveries WHERE id = @id", ("id", Guid.Parse(deliveryId))) == "succeeded",
             Bound, $"delivery {deliveryId} of webhook {webhookId} recorded as succeeded (was {status})");
+
+        // The gateway stops routing to the dead replica: ten requests in a row answer 200 (round robin would send
+        // every other one to the dead replica, a 502, without health checks).
+        await WaitUntil(async () =>
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                using var list = await Sut.Client.GetAsync("/api/v1/webhooks");
+                if (list.StatusCode != System.Net.HttpStatusCode.OK)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }, Bound, "the gateway routes around the dead dispatcher replica");
     }
 }
