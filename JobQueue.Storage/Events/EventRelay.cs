@@ -36,10 +36,10 @@ public sealed class EventRelay(NpgsqlDataSource dataSource, IConnectionMultiplex
     /// </summary>
     public async Task<RelayResult> PumpOnceAsync(CancellationToken ct)
     {
-        List<(long Id, string Events, long Deliveries)> rows;
+        List<OutboxRow> rows;
         await using (var conn = await dataSource.OpenConnectionAsync(ct))
         {
-            rows = (await conn.QueryAsync<(long, string, long)>(new CommandDefinition(EventSql.Relay,
+            rows = (await conn.QueryAsync<OutboxRow>(new CommandDefinition(EventSql.Relay,
                 new { limit = RowsPerPump, now = time.GetUtcNow().UtcDateTime }, cancellationToken: ct))).AsList();
         }
 
@@ -50,15 +50,14 @@ public sealed class EventRelay(NpgsqlDataSource dataSource, IConnectionMultiplex
 
         var batches = new List<EventBatch>(rows.Count);
         var db = redis.GetDatabase();
-        var sends = new List<Task>(rows.Count * 2 + 1);
+        var sends = new List<Task>(rows.Count * 2 + 2);
         var events = 0;
-        foreach (var (id, json, _) in rows)
+        foreach (var row in rows)
         {
-            var list = JsonSerializer.Deserialize(json, EventJson.Default.ListLifecycleEvent) ?? [];
-            events += list.Count;
-            batches.Add(new EventBatch(id, list));
-            // The outbox already holds the JSON array: wrap it rather than serialise the events again.
-            var message = "{\"id\":" + id.ToString(System.Globalization.CultureInfo.InvariantCulture) + ",\"events\":" + json + "}";
+            var batch = row.ToBatch();
+            events += batch.Events.Count;
+            batches.Add(batch);
+            var message = JsonSerializer.SerializeToUtf8Bytes(batch, EventJson.Default.EventBatch);
             sends.Add(db.StreamAddAsync(keys.EventStream, "batch", message, maxLength: StreamLength, useApproximateMaxLength: true));
             sends.Add(db.PublishAsync(keys.EventChannel, message));
         }
@@ -77,13 +76,68 @@ public sealed class EventRelay(NpgsqlDataSource dataSource, IConnectionMultiplex
         await Task.WhenAll(sends);
         return new RelayResult(rows.Count, events, deliveries);
     }
+
+    /// <summary>An outbox row as the relay statement returns it: the events of one statement, as parallel arrays.</summary>
+    private sealed class OutboxRow
+    {
+        public long Id { get; init; }
+
+        public string Event { get; init; } = "";
+
+        public string Status { get; init; } = "";
+
+        public DateTime Ts { get; init; }
+
+        public string? WorkerId { get; init; }
+
+        public DateTime? RetryAt { get; init; }
+
+        public Guid[] JobIds { get; init; } = [];
+
+        public string[] Owners { get; init; } = [];
+
+        public string[] Types { get; init; } = [];
+
+        public string[] Queues { get; init; } = [];
+
+        public short[] Priorities { get; init; } = [];
+
+        public int[] Attempts { get; init; } = [];
+
+        public int[] MaxAttempts { get; init; } = [];
+
+        public string?[] TraceParents { get; init; } = [];
+
+        public double[]? Millis { get; init; }
+
+        public string?[]? Errors { get; init; }
+
+        public long Deliveries { get; init; }
+
+        public EventBatch ToBatch()
+        {
+            var ts = Ms(Ts);
+            long? retryAt = RetryAt is { } r ? Ms(r) : null;
+            var started = Event == EventNames.JobStarted;
+            var events = new LifecycleEvent[JobIds.Length];
+            for (var i = 0; i < events.Length; i++)
+            {
+                double? millis = Millis is { } m ? m[i] : null;
+                events[i] = new LifecycleEvent(Event, Owners[i], JobIds[i], Types[i], Queues[i], Priorities[i], Status, Attempts[i],
+                    MaxAttempts[i], WorkerId, ts, Errors?[i], retryAt, started ? null : millis, started ? millis : null, TraceParents[i]);
+            }
+
+            return new EventBatch(Id, events);
+        }
+
+        private static long Ms(DateTime t) => new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)).ToUnixTimeMilliseconds();
+    }
 }
 
 /// <summary>What one pump moved.</summary>
 public readonly record struct RelayResult(int Rows, int Events, long Deliveries);
 
 /// <summary>Source-generated JSON for the event types (the relay parses every event, so no reflection).</summary>
-[JsonSerializable(typeof(List<LifecycleEvent>))]
 [JsonSerializable(typeof(EventBatch))]
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 public sealed partial class EventJson : JsonSerializerContext;

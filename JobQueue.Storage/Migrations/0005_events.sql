@@ -1,19 +1,38 @@
 -- Lifecycle events (issue 4): a transactional outbox, webhook subscriptions and their deliveries.
 --
 -- job_events is the outbox. Every statement that changes a job's status also inserts, in the same statement (a
--- data-modifying CTE), ONE row holding the JSON array of the events of all the jobs it changed. So an event exists
+-- data-modifying CTE), ONE row holding the events of all the jobs it changed (as arrays). So an event exists
 -- exactly when its state change committed, and the hot path pays one small insert per batch, not one per job.
 -- The relay (a scheduler leader role) deletes rows in id order, creates the webhook deliveries of their events in the
 -- same transaction (so a committed event reaches its subscriptions at least once, whatever happens to Redis or a
 -- dispatcher), then publishes them to the Redis event stream for the live consumers (/ws, metrics).
 
 CREATE TABLE job_events (
-    id         bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    events     jsonb       NOT NULL                 -- [{event, owner, job_id, job_type, queue, ...}, ...]
-) WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000, autovacuum_vacuum_cost_delay = 0);
--- A batch of a thousand events is ~300 kB of JSON: kept out of line and not compressed (compression costs the writer CPU).
-ALTER TABLE job_events ALTER COLUMN events SET STORAGE EXTERNAL;
+    id            bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    event         text        NOT NULL,             -- job.enqueued, job.started, ...: one kind per statement
+    status        text        NOT NULL,             -- the jobs' status after the change
+    ts            timestamptz NOT NULL,             -- when the change happened
+    worker_id     text        NULL,
+    retry_at      timestamptz NULL,                 -- job.failed: when the next attempt is due
+    -- One element per job, in the same order (parallel arrays: cheaper to build in the hot statements than JSON).
+    job_ids       uuid[]      NOT NULL,
+    owners        text[]      NOT NULL,
+    types         text[]      NOT NULL,
+    queues        text[]      NOT NULL,
+    priorities    smallint[]  NOT NULL,
+    attempts      integer[]   NOT NULL,
+    max_attempts  integer[]   NOT NULL,
+    trace_parents text[]      NOT NULL,
+    millis        float8[]    NULL,                 -- job.started: queue wait; completed/failed/dead/cancelled: run time
+    errors        text[]      NULL
+) WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000, autovacuum_vacuum_cost_delay = 0,
+        toast_tuple_target = 8160);
+-- A claim's or a completion's row (~32 jobs, 2-4 kB) stays inline and uncompressed (toast_tuple_target): compressing
+-- it would cost the hot statement CPU for a row that lives a few milliseconds. Larger rows (batch enqueues) use lz4.
+ALTER TABLE job_events ALTER COLUMN job_ids SET COMPRESSION lz4, ALTER COLUMN owners SET COMPRESSION lz4,
+    ALTER COLUMN types SET COMPRESSION lz4, ALTER COLUMN queues SET COMPRESSION lz4, ALTER COLUMN trace_parents SET COMPRESSION lz4,
+    ALTER COLUMN errors SET COMPRESSION lz4;
 
 CREATE TABLE webhooks (
     id                   uuid        PRIMARY KEY,

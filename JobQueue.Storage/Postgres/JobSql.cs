@@ -8,9 +8,6 @@ namespace JobQueue.Storage.Postgres;
 /// </summary>
 internal static class JobSql
 {
-    // Event timestamps of statements that have @now.
-    private static readonly string Now = EventSql.Ms("@now");
-
     // How long the attempt ran until <at>, for duration_ms (started_at is the attempt's start).
     private static string RanFor(string at) => EventSql.Elapsed("started_at", at);
 
@@ -33,7 +30,7 @@ internal static class JobSql
              AS u(id, owner, api_key_id, type, payload, priority, max_attempts, queue_name,
                   scheduled_at, created_at, timeout_seconds, ttl_seconds, tags, requeued_from, trace_parent)
         RETURNING id, owner, type, queue_name, priority, status, attempts, max_attempts, created_at, trace_parent)
-        """ + EventSql.Emit(EventNames.JobEnqueued, "inserted", ts: EventSql.Ms("created_at")) + """
+        """ + EventSql.Emit(EventNames.JobEnqueued, "inserted", ts: "min(created_at)") + """
         SELECT count(*) FROM inserted
         """;
 
@@ -51,7 +48,7 @@ internal static class JobSql
         WHERE id = ANY(@ids) AND status = ANY(@from) AND scheduled_at <= @now + interval '1 second'
         RETURNING id, owner, type, payload::text AS payload, status, attempts, max_attempts, queue_name, priority,
                   timeout_seconds, trace_parent, created_at, started_at, scheduled_at)
-        """ + EventSql.Emit(EventNames.JobStarted, "claimed", ts: Now, workerId: "@worker_id", waitMs: EventSql.Elapsed("scheduled_at", "@now")) + """
+        """ + EventSql.Emit(EventNames.JobStarted, "claimed", ts: "@now", workerId: "@worker_id", millis: EventSql.Elapsed("scheduled_at", "@now")) + """
         SELECT id, owner, type, payload, attempts, max_attempts, queue_name, priority, timeout_seconds, trace_parent,
                created_at, started_at
         FROM claimed
@@ -66,7 +63,7 @@ internal static class JobSql
         FROM unnest(@ids, @attempts, @results) AS u(id, attempt, result)
         WHERE j.id = u.id AND j.status = @running AND j.attempts = u.attempt AND j.worker_id = @worker_id
         RETURNING j.id, j.owner, j.type, j.queue_name, j.priority, j.status, j.attempts, j.max_attempts, j.started_at, j.trace_parent)
-        """ + EventSql.Emit(EventNames.JobCompleted, "done", ts: Now, workerId: "@worker_id", durationMs: RanFor("@now")) + """
+        """ + EventSql.Emit(EventNames.JobCompleted, "done", ts: "@now", workerId: "@worker_id", millis: RanFor("@now")) + """
         SELECT id FROM done
         """;
 
@@ -77,8 +74,8 @@ internal static class JobSql
         SET status = 'failed', scheduled_at = @retry_at, error_message = @error, lease_until = NULL
         WHERE id = @id AND status = @running AND attempts = @attempt AND worker_id = @worker_id
         RETURNING id, owner, type, queue_name, priority, status, attempts, max_attempts, started_at, trace_parent)
-        """ + EventSql.Emit(EventNames.JobFailed, "failed", ts: EventSql.Ms("now()"), workerId: "@worker_id",
-            error: "@error", retryAt: EventSql.Ms("@retry_at"), durationMs: RanFor("now()")) + """
+        """ + EventSql.Emit(EventNames.JobFailed, "failed", ts: "now()", workerId: "@worker_id",
+            error: "@error::text", retryAt: "@retry_at", millis: RanFor("now()")) + """
         SELECT queue_name, priority FROM failed
         """;
 
@@ -91,7 +88,7 @@ internal static class JobSql
                 expires_at = CASE WHEN ttl_seconds IS NULL THEN NULL ELSE @now + make_interval(secs => ttl_seconds) END
             WHERE id = @id AND status = ANY(@from) AND attempts = @attempt AND (@worker_id::text IS NULL OR worker_id = @worker_id)
             RETURNING *)
-        """ + EventSql.Emit(EventNames.JobDead, "dead", ts: Now, workerId: "worker_id", error: "error_message", durationMs: RanFor("@now")) + """
+        """ + EventSql.Emit(EventNames.JobDead, "dead", ts: "@now", workerId: "min(worker_id)", error: "error_message", millis: RanFor("@now")) + """
         INSERT INTO dead_letter_jobs (id, job_id, owner, api_key_id, type, payload, priority, queue_name, max_attempts,
                                       total_attempts, last_error, died_at, original_created_at, expires_at, tags)
         SELECT @dlq_id, id, owner, api_key_id, type, payload, priority, queue_name, max_attempts,
@@ -108,7 +105,7 @@ internal static class JobSql
             expires_at = CASE WHEN ttl_seconds IS NULL THEN NULL ELSE @now + make_interval(secs => ttl_seconds) END
         WHERE id = @id AND status = @running AND attempts = @attempt AND worker_id = @worker_id
         RETURNING id, owner, type, queue_name, priority, status, attempts, max_attempts, started_at, error_message, trace_parent)
-        """ + EventSql.Emit(EventNames.JobCancelled, "cancelled", ts: Now, workerId: "@worker_id", error: "error_message", durationMs: RanFor("@now")) + """
+        """ + EventSql.Emit(EventNames.JobCancelled, "cancelled", ts: "@now", workerId: "@worker_id", error: "error_message", millis: RanFor("@now")) + """
         SELECT id FROM cancelled
         """;
 
@@ -120,7 +117,7 @@ internal static class JobSql
             expires_at = CASE WHEN ttl_seconds IS NULL THEN NULL ELSE @now + make_interval(secs => ttl_seconds) END
         WHERE id = @id AND (@owner::text IS NULL OR owner = @owner) AND status = ANY(@from)
         RETURNING id, owner, type, queue_name, priority, status, attempts, max_attempts, trace_parent)
-        """ + EventSql.Emit(EventNames.JobCancelled, "cancelled", ts: Now, error: "'cancelled before it ran'") + """
+        """ + EventSql.Emit(EventNames.JobCancelled, "cancelled", ts: "@now", error: "'cancelled before it ran'::text") + """
         SELECT queue_name FROM cancelled
         """;
 
@@ -163,7 +160,7 @@ internal static class JobSql
         FROM expired WHERE j.id = expired.id
         RETURNING j.id, j.owner, j.type, j.queue_name, j.priority, j.status, j.attempts, j.max_attempts, j.scheduled_at,
                   j.error_message, j.started_at, j.trace_parent)
-        """ + EventSql.Emit(EventNames.JobFailed, "rescued", ts: Now, error: "error_message", retryAt: EventSql.Ms("@now"), durationMs: RanFor("@now")) + """
+        """ + EventSql.Emit(EventNames.JobFailed, "rescued", ts: "@now", error: "error_message", retryAt: "@now", millis: RanFor("@now"), status: "pending") + """
         SELECT id, queue_name, priority, scheduled_at FROM rescued
         """;
 
@@ -197,7 +194,7 @@ internal static class JobSql
             worker_id = NULL, lease_until = NULL, expires_at = NULL, cancel_requested = false
         WHERE id = @id AND (@owner::text IS NULL OR owner = @owner) AND status = ANY(@from)
         RETURNING *)
-        """ + EventSql.Emit(EventNames.JobEnqueued, "retried", ts: Now) + """
+        """ + EventSql.Emit(EventNames.JobEnqueued, "retried", ts: "@now") + """
         SELECT
         """ + " " + Columns + " FROM retried";
 
