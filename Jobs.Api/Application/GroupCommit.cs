@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using JobQueue.Core.Jobs;
 using JobQueue.ServiceDefaults.Http;
@@ -40,6 +41,8 @@ internal sealed partial class GroupCommit : IAsyncDisposable
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
     private readonly CancellationTokenSource _stop = new();
     private readonly Task[] _pumps;
+
+    private static readonly ActivitySource Telemetry = new("JobQueue.Jobs.GroupCommit");
 
     public GroupCommit(PostgresJobStore store, RedisBroker broker, TimeProvider time, ILogger<GroupCommit> logger)
     {
@@ -99,6 +102,11 @@ internal sealed partial class GroupCommit : IAsyncDisposable
 
     private async Task CommitAsync(List<Pending> group)
     {
+        // The pump runs outside the requests' traces: the group's span continues the first request's trace and links
+        // the others, so the Postgres insert and the Redis push show up under the enqueue that caused them.
+        using var span = group[0].Trace == default ? null : Telemetry.StartActivity("commit enqueue group", ActivityKind.Internal,
+            group[0].Trace, links: group.Count == 1 ? null : group.Skip(1).Where(p => p.Trace != default).Select(p => new ActivityLink(p.Trace)));
+        span?.SetTag("jobqueue.group.requests", group.Count);
         var committed = new List<Pending>(group.Count);
         try
         {
@@ -175,6 +183,9 @@ internal sealed partial class GroupCommit : IAsyncDisposable
 
     private sealed record Pending(EnqueueUnit Unit)
     {
+        /// <summary>The trace of the request that handed the unit over (default when tracing is off).</summary>
+        public ActivityContext Trace { get; } = Activity.Current?.Context ?? default;
+
         public TaskCompletionSource<UsageConsumption?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public UsageConsumption? Usage { get; set; }

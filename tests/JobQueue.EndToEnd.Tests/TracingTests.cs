@@ -67,6 +67,7 @@ public sealed class TracingTests
             ("the gateway's client span to Jobs.Api", () => Has("gateway", s => s.Scope == "System.Net.Http")),
             ("Jobs.Api's server span", () => Has("jobs-api", s => s.Scope == "Microsoft.AspNetCore")),
             ("a Postgres command span (Npgsql) of Jobs.Api", () => Has("jobs-api", s => s.Scope == "Npgsql")),
+            ("Jobs.Api's Redis span of the enqueue script", () => Has("jobs-api", s => s.Name == "EVALSHA enqueue")),
             ("the worker's 'job echo' span", () => Has("worker", s => s.Name == "job echo")),
         };
         try
