@@ -39,6 +39,7 @@ public sealed partial class LiveHub : IHostedService, IDisposable
     private ChannelMessageQueue? _workers;
     private Task _subscribing = Task.CompletedTask;
     private long _dropped;
+    private bool _disposed;
 
     public LiveHub(IConnectionMultiplexer redis, RedisKeys keys, TimeProvider time, IMeterFactory meters, ILogger<LiveHub> logger)
     {
@@ -210,6 +211,13 @@ public sealed partial class LiveHub : IHostedService, IDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // A host disposed before it is stopped (WebApplicationFactory does this when a test host is torn down twice)
+        // has nothing left to stop.
+        if (Volatile.Read(ref _disposed))
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         await _subscribing;
         foreach (var queue in new[] { _events, _workers })
@@ -228,7 +236,11 @@ public sealed partial class LiveHub : IHostedService, IDisposable
         }
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        Volatile.Write(ref _disposed, true);
+        _stopping.Dispose();
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a /ws client of {Owner}: more than {Capacity} frames waiting")]
     private static partial void LogDropped(ILogger logger, string owner, int capacity);

@@ -47,6 +47,12 @@ public sealed class TracingTests
     [Test]
     public async Task Enqueue_WithATraceparent_IsTracedThroughTheGatewayAndJobsApi_ToTheWorkersJobSpan()
     {
+        await using var hooks = await WebhookReceiver.StartAsync();
+        using (var subscribed = await _sut.Client.PostAsJsonAsync("/api/v1/webhooks", new { url = hooks.Url("traced"), events = new[] { "job.completed" } }))
+        {
+            Assert.That(subscribed.StatusCode, Is.EqualTo(HttpStatusCode.Created), (await subscribed.EnvelopeAsync()).ToString());
+        }
+
         var traceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var parentSpanId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/jobs") { Content = JsonContent.Create(new { type = "echo", payload = new { traced = true } }) };
@@ -69,6 +75,7 @@ public sealed class TracingTests
             ("a Postgres command span (Npgsql) of Jobs.Api", () => Has("jobs-api", s => s.Scope == "Npgsql")),
             ("Jobs.Api's Redis span of the enqueue script", () => Has("jobs-api", s => s.Name == "EVALSHA enqueue")),
             ("the worker's 'job echo' span", () => Has("worker", s => s.Name == "job echo")),
+            ("the dispatcher's span of the job.completed webhook delivery", () => trace.Any(s => s.Service.StartsWith("webhook-dispatcher", StringComparison.Ordinal))),
         };
         try
         {
@@ -84,6 +91,9 @@ public sealed class TracingTests
             var seen = string.Join("\n", trace.Select(s => $"{s.Service} {s.Scope} {s.Name} {s.SpanId} parent {s.ParentSpanId}"));
             Assert.Fail($"missing: {missing}\nseen in the trace:\n{seen}");
         }
+
+        // The receiver of the webhook is handed the same trace.
+        Assert.That(hooks.Received("traced").Select(r => r.Header("traceparent")), NUnit.Framework.Has.Some.Contains(traceId), "the delivery's traceparent continues the trace");
 
         // One tree: every span but the gateway's root has its parent in the trace.
         var ids = trace.Select(s => s.SpanId).ToHashSet();
