@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace JobQueue.Core.Events;
@@ -38,7 +39,27 @@ public sealed record LifecycleEvent(
     [property: JsonPropertyName("retry_at")] long? RetryAt = null,
     [property: JsonPropertyName("duration_ms")] double? DurationMs = null,
     [property: JsonPropertyName("wait_ms")] double? WaitMs = null,
-    [property: JsonPropertyName("trace_parent")] string? TraceParent = null);
+    [property: JsonPropertyName("trace_parent")] string? TraceParent = null)
+{
+    /// <summary>Writes the timing fields that apply (<c>retry_at</c>, <c>duration_ms</c>, <c>wait_ms</c>): shared by the webhook body and the <c>/ws</c> frame.</summary>
+    public void WriteTimings(Utf8JsonWriter w)
+    {
+        if (RetryAt is { } retryAt)
+        {
+            w.WriteNumber("retry_at", retryAt);
+        }
+
+        if (DurationMs is { } duration)
+        {
+            w.WriteNumber("duration_ms", duration);
+        }
+
+        if (WaitMs is { } wait)
+        {
+            w.WriteNumber("wait_ms", wait);
+        }
+    }
+}
 
 /// <summary>
 /// A batch of events as published on the Redis event stream (<c>{p}events</c>, field <c>batch</c>) and channel

@@ -36,20 +36,7 @@ public static class WebhookPayload
                 w.WriteString("worker_id", e.WorkerId);
             }
 
-            if (e.RetryAt is { } retryAt)
-            {
-                w.WriteNumber("retry_at", retryAt);
-            }
-
-            if (e.DurationMs is { } duration)
-            {
-                w.WriteNumber("duration_ms", duration);
-            }
-
-            if (e.WaitMs is { } wait)
-            {
-                w.WriteNumber("wait_ms", wait);
-            }
+            e.WriteTimings(w);
 
             w.WriteEndObject();
         }

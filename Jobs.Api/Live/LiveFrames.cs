@@ -48,20 +48,7 @@ public static class LiveFrames
                 w.WriteString("error", e.Error);
             }
 
-            if (e.RetryAt is { } retryAt)
-            {
-                w.WriteNumber("retry_at", retryAt);
-            }
-
-            if (e.DurationMs is { } duration)
-            {
-                w.WriteNumber("duration_ms", duration);
-            }
-
-            if (e.WaitMs is { } wait)
-            {
-                w.WriteNumber("wait_ms", wait);
-            }
+            e.WriteTimings(w);
 
             w.WriteEndObject();
             w.WriteNumber("ts", e.Ts);
