@@ -20,7 +20,7 @@ if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]]; then
     echo "test.sh: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    apt-get -o DPkg::Lock::Timeout=300 update -qq && apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}"
   else
     # Tests still run against servers named by JOBQUEUE_TEST_POSTGRES / JOBQUEUE_TEST_REDIS.
     echo "test.sh: ${missing[*]} not installed; install with: sudo apt-get install -y ${missing[*]}" >&2
@@ -72,12 +72,32 @@ if ((${#failed_names[@]})); then
   echo "Failed tests:"
   printf '  %s\n' "${failed_names[@]}"
 fi
+
+# What fails outside any test lands in the run's <RunInfos>, not in a test result: a fixture's OneTimeTearDown
+# (NUnit reports "TearDown failed for test fixture X" and the exception), a crashed or hung host (blame). The
+# first line of each message is enough to name the fixture and the exception.
+run_errors=()
+for trx in "$results"/**/*.trx; do
+  assembly=$(grep -o -m1 'storage="[^"]*"' "$trx" | sed -E 's/.*[\/]([^\/"]*)"$/\1/')
+  while IFS= read -r line; do
+    [[ -n "$line" ]] && run_errors+=("${assembly:-$(basename "$trx")}: $line")
+  done < <(awk '/<RunInfos>/{r=1} /<\/RunInfos>/{r=0} r && /<Text>/{sub(/.*<Text>/,""); sub(/<\/Text>.*/,""); print}' "$trx" |
+    sed -e 's/&quot;/"/g; s/&apos;/'"'"'/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g')
+done
+if ((${#run_errors[@]})); then
+  echo
+  echo "Errors outside tests (fixture setup/teardown, test host):"
+  printf '  %s\n' "${run_errors[@]}"
+fi
 ((skipped)) && echo "$skipped skipped"
 status=0
 if ((failed > 0)); then
   status=1
 elif ((passed == 0)); then
   echo "test.sh: no test ran"
+  status=1
+elif ((${#run_errors[@]})); then
+  echo "test.sh: every test passed, but the run reported the errors above"
   status=1
 elif ((test_status != 0)); then
   echo "test.sh: dotnet test exited with code $test_status (a test host crashed or hung, or the run timed out)"

@@ -84,6 +84,18 @@ public sealed class LiveStreamTests
         }
     }
 
+    /// <summary>The shutdown order that once broke this fixture's teardown: the Redis connection is gone before the reporter's last report.</summary>
+    [Test]
+    public async Task Shutdown_DoesNotThrow_WhenRedisIsDisposedBeforeTheLastClientCountReport()
+    {
+        await using var factory = new JobsApiFactory(_connectionString, settings: new Dictionary<string, string> { ["WS_STATS_INTERVAL"] = "200ms" });
+        factory.UseKestrel(0);
+        factory.StartServer();
+        await factory.Services.GetRequiredService<IConnectionMultiplexer>().DisposeAsync();
+
+        await Assert.DoesNotThrowAsync(async () => await factory.DisposeAsync());
+    }
+
     [Test]
     public async Task Connect_IsRefusedWith401InTheEnvelope_WithoutCredentials()
     {
