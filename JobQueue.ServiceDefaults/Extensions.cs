@@ -4,6 +4,7 @@ using JobQueue.ServiceDefaults.Data;
 using JobQueue.ServiceDefaults.Health;
 using JobQueue.ServiceDefaults;
 using JobQueue.ServiceDefaults.Http;
+using JobQueue.ServiceDefaults.Metrics;
 using Microsoft.AspNetCore.Hosting;
 using JobQueue.Storage.Redis;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -37,6 +38,7 @@ public static class ServiceDefaultsExtensions
         var settings = JobQueueSettings.From(key => builder.Configuration[key]);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(MetricsAccess.From(builder.Configuration, builder.Environment));
         builder.AddJobQueueAuthentication();
 
         builder.ConfigureOpenTelemetry();
@@ -141,7 +143,8 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// <c>/health</c> (Postgres and Redis reachable: 200, else 503, in the envelope as the original),
-    /// <c>/alive</c> (the process answers) and <c>/metrics</c> (Prometheus text).
+    /// <c>/alive</c> (the process answers) and <c>/metrics</c> (Prometheus text; GET and HEAD only, anything else
+    /// 405; behind <see cref="MetricsAccessMiddleware"/>).
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
@@ -151,7 +154,8 @@ public static class ServiceDefaultsExtensions
             ResponseWriter = HealthResponse.WriteAsync,
         });
         app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains("live"), ResponseWriter = HealthResponse.WriteAsync });
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.UseMiddleware<MetricsAccessMiddleware>();
+        app.MapPrometheusScrapingEndpoint(MetricsAccessMiddleware.Path);
         return app;
     }
 

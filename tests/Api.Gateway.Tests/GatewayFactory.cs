@@ -8,16 +8,26 @@ namespace Api.Gateway.Tests;
 /// The gateway in process with no downstream services configured (nothing is proxied here), on the given Postgres
 /// and Redis. Settings go in through <c>UseSetting</c>, which reaches the configuration before AddServiceDefaults reads it.
 /// </summary>
-public sealed class GatewayFactory(string postgresConnectionString, string redisConnectionString) : WebApplicationFactory<Program>
+/// <param name="settings">More settings (name → value), e.g. <c>METRICS_TOKEN</c>.</param>
+/// <param name="environment">The host environment (Development unless a test needs another).</param>
+public sealed class GatewayFactory(
+    string postgresConnectionString,
+    string redisConnectionString,
+    IReadOnlyDictionary<string, string>? settings = null,
+    string environment = "Development") : WebApplicationFactory<Program>
 {
     public string RedisPrefix { get; } = TestRedisPrefix.New();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Development");
+        builder.UseEnvironment(environment);
         builder.UseSetting("ConnectionStrings:postgres", postgresConnectionString);
         builder.UseSetting("ConnectionStrings:redis", redisConnectionString);
         builder.UseSetting("REDIS_PREFIX", RedisPrefix);
         builder.UseSetting("RATE_LIMIT_RPS", "0");
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            builder.UseSetting(name, value);
+        }
     }
 }
