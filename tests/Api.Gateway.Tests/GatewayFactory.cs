@@ -6,9 +6,11 @@ namespace Api.Gateway.Tests;
 
 /// <summary>
 /// The gateway in process with no downstream services configured (nothing is proxied here), on the given Postgres
-/// and Redis. Settings go in through <c>UseSetting</c>, which reaches the configuration before AddServiceDefaults reads it.
+/// and Redis, rate limiting off unless <paramref name="settings"/> turn it on. Settings go in through <c>UseSetting</c>,
+/// which reaches the configuration before AddServiceDefaults reads it.
 /// </summary>
-public sealed class GatewayFactory(string postgresConnectionString, string redisConnectionString) : WebApplicationFactory<Program>
+public sealed class GatewayFactory(string postgresConnectionString, string redisConnectionString, IReadOnlyDictionary<string, string>? settings = null)
+    : WebApplicationFactory<Program>
 {
     public string RedisPrefix { get; } = TestRedisPrefix.New();
 
@@ -19,5 +21,9 @@ public sealed class GatewayFactory(string postgresConnectionString, string redis
         builder.UseSetting("ConnectionStrings:redis", redisConnectionString);
         builder.UseSetting("REDIS_PREFIX", RedisPrefix);
         builder.UseSetting("RATE_LIMIT_RPS", "0");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            builder.UseSetting(key, value);
+        }
     }
 }
