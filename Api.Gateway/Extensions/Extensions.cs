@@ -3,6 +3,7 @@ using Api.Gateway.RateLimiting;
 using JobQueue.Core.Configuration;
 using JobQueue.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.HttpOverrides;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 using Yarp.ReverseProxy.Transforms;
@@ -17,6 +18,9 @@ internal static class Extensions
     /// </summary>
     public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
     {
+        var trustedProxies = TrustedProxies.Parse(builder.Configuration[TrustedProxies.Setting]);
+        builder.Services.AddSingleton(trustedProxies);
+        builder.Services.Configure<ForwardedHeadersOptions>(trustedProxies.Configure);
         builder.Services.AddSingleton<GatewayRateLimiter>();
         builder.Services.AddSingleton<SystemMetricsSource>();
         builder.Services.AddReverseProxy()
@@ -62,11 +66,18 @@ internal static class Extensions
     /// The proxy, plus the gateway's own 404 for unknown <c>/api/…</c> paths (so they never reach the dashboard).
     /// /health, /alive and /metrics are literal routes and win over the dashboard's catch-all; they are not proxied,
     /// so they are not rate limited. <c>RATE_LIMIT_RPS=0</c> leaves the limiter out of the pipeline altogether.
+    /// Behind trusted proxies (<see cref="TrustedProxies"/>), the client address is taken from their X-Forwarded-For
+    /// first, so the limiter keys unauthenticated callers by the real client, not by the load balancer.
     /// /metrics also carries the system-wide metrics (<see cref="SystemMetricsMiddleware"/>): middleware added here
     /// still runs before the endpoint, since the host puts routing first and the endpoints last.
     /// </summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
+        if (app.Services.GetRequiredService<TrustedProxies>().Any)
+        {
+            app.UseForwardedHeaders();
+        }
+
         app.UseMiddleware<SystemMetricsMiddleware>();
         app.Map("/api/{**rest}", (HttpContext ctx) => ApiResults.NotFound(ctx, $"no route for {ctx.Request.Method} {ctx.Request.Path}"))
             .WithOrder(GatewayRoutes.ApiNotFoundOrder)

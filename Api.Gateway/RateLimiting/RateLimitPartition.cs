@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using JobQueue.Core.Configuration;
 using JobQueue.ServiceDefaults.Auth;
 using JobQueue.Storage.Redis;
@@ -31,9 +32,31 @@ internal sealed record RateLimitPartition(string Bucket, RateLimitPolicy Policy,
         };
     }
 
-    /// <summary>The TCP peer (IPv4-mapped IPv6 written as IPv4, so one client is one bucket whichever way it connects).</summary>
-    private static string AddressOf(IPAddress? client) =>
-        client is null ? "unknown"
-        : client.IsIPv4MappedToIPv6 ? client.MapToIPv4().ToString()
-        : client.ToString();
+    /// <summary>
+    /// The client address (the TCP peer, or the client a trusted proxy names): IPv4-mapped IPv6 written as IPv4, so one
+    /// client is one bucket whichever way it connects, and IPv6 as its /64: one subnet (the last 64 bits are the interface
+    /// identifier, RFC 4291 §2.5.4), from which one host takes as many addresses as it likes (temporary addresses,
+    /// RFC 8981), so rotating through them does not give a caller fresh buckets.
+    /// </summary>
+    private static string AddressOf(IPAddress? client)
+    {
+        if (client is null)
+        {
+            return "unknown";
+        }
+
+        if (client.IsIPv4MappedToIPv6)
+        {
+            return client.MapToIPv4().ToString();
+        }
+
+        if (client.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return client.ToString();
+        }
+
+        var bytes = client.GetAddressBytes();
+        bytes.AsSpan(8).Clear();
+        return $"{new IPAddress(bytes)}/64";
+    }
 }

@@ -29,12 +29,15 @@ public sealed class OutboundAddressPolicy(PrivateAddressAccess access)
 
     public PrivateAddressAccess Access { get; } = access;
 
-    /// <summary>True when <paramref name="ip"/> may be connected to under this policy.</summary>
+    /// <summary>
+    /// True when <paramref name="ip"/> may be connected to under this policy: a globally reachable address by the IANA
+    /// special-purpose registries (<see cref="SpecialPurposeAddresses"/>), or loopback when that is allowed too.
+    /// </summary>
     public bool Allows(IPAddress ip) => Access switch
     {
         PrivateAddressAccess.All => true,
-        PrivateAddressAccess.Loopback => !IsPrivate(ip) || IPAddress.IsLoopback(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip),
-        _ => !IsPrivate(ip),
+        PrivateAddressAccess.Loopback => SpecialPurposeAddresses.IsGloballyReachable(ip) || IPAddress.IsLoopback(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip),
+        _ => SpecialPurposeAddresses.IsGloballyReachable(ip),
     };
 
     /// <summary>
@@ -90,54 +93,13 @@ public sealed class OutboundAddressPolicy(PrivateAddressAccess access)
             "false" or "none" or "0" => PrivateAddressAccess.None,
             _ => throw new FormatException($"{settingName}='{text}' must be true, loopback or false"),
         };
-
-    /// <summary>Loopback, private (RFC 1918, CGNAT, unique-local), link-local, unspecified, multicast and broadcast addresses.</summary>
-    public static bool IsPrivate(IPAddress ip)
-    {
-        if (ip.IsIPv4MappedToIPv6)
-        {
-            ip = ip.MapToIPv4();
-        }
-
-        if (IPAddress.IsLoopback(ip))
-        {
-            return true;
-        }
-
-        if (ip.AddressFamily == AddressFamily.InterNetworkV6)
-        {
-            if (ip.IsIPv6LinkLocal || ip.IsIPv6SiteLocal || ip.IsIPv6UniqueLocal || ip.IsIPv6Multicast || ip.Equals(IPAddress.IPv6Any))
-            {
-                return true;
-            }
-
-            // NAT64 (64:ff9b::/96) embeds an IPv4 address: judge that one.
-            var v6 = ip.GetAddressBytes();
-            if (v6[0] == 0x00 && v6[1] == 0x64 && v6[2] == 0xff && v6[3] == 0x9b && v6.AsSpan(4, 8).IndexOfAnyExcept((byte)0) < 0)
-            {
-                return IsPrivate(new IPAddress(v6.AsSpan(12, 4)));
-            }
-
-            return false;
-        }
-
-        if (ip.AddressFamily != AddressFamily.InterNetwork)
-        {
-            return true; // not an IP we know how to judge
-        }
-
-        var b = ip.GetAddressBytes();
-        return b[0] is 0 or 10 or 127 || b[0] >= 224 // this network, private, loopback, multicast/reserved/broadcast
-            || (b[0] == 169 && b[1] == 254) // link-local (cloud metadata)
-            || (b[0] == 172 && b[1] is >= 16 and <= 31)
-            || (b[0] == 192 && b[1] == 168)
-            || (b[0] == 100 && b[1] is >= 64 and <= 127); // CGNAT
-    }
 }
 
 /// <summary>An outbound connection refused by <see cref="OutboundAddressPolicy"/>: the host resolves to no allowed address.</summary>
 public sealed class BlockedAddressException(string host, IPAddress? address)
-    : Exception($"connection to {host}{(address is null ? "" : $" ({address})")} refused: loopback, private, link-local and multicast addresses are not allowed")
+    : Exception(address is null
+        ? $"connection to {host} refused: it resolves to no address"
+        : $"connection to {host} ({address}) refused: {SpecialPurposeAddresses.Refusal(address) ?? "not allowed by this policy"}")
 {
     public string Host { get; } = host;
 

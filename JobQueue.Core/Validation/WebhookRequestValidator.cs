@@ -211,7 +211,7 @@ public static class WebhookRequestValidator
             : host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
             : null;
         return literal is not null && !policy.Allows(literal)
-            ? Invalid($"'url' host {url.Host} is refused: loopback, private, link-local and multicast addresses are not allowed")
+            ? Invalid($"'url' host {url.Host} is refused: {SpecialPurposeAddresses.Refusal(literal)}")
             : null;
     }
 

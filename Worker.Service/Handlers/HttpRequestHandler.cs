@@ -11,7 +11,8 @@ namespace Worker.Service.Handlers;
 /// <c>http.request</c>: calls <c>{method, url, headers, body}</c> (body: any JSON, sent as application/json, or a
 /// string, sent as text/plain unless the headers say otherwise). A non-2xx answer fails the attempt with the status
 /// in the message; the result is <c>{status, headers, body}</c> with the body as JSON when it parses, else a string.
-/// Loopback, private and link-local targets are refused unless <c>HTTP_REQUEST_ALLOW_PRIVATE</c> is set or the host
+/// Addresses that are not globally reachable (the IANA special-purpose registries: loopback, private, link-local,
+/// documentation, …) are refused unless <c>HTTP_REQUEST_ALLOW_PRIVATE</c> is set or the host
 /// runs in Development, so a tenant cannot reach the operator's network. The check runs on the addresses actually
 /// connected to (<see cref="OutboundAddressPolicy.ConnectPublicOnlyAsync"/>), so DNS rebinding and redirects to an
 /// internal address are refused too; the early check here only gives a clearer message.
@@ -34,9 +35,9 @@ public sealed class HttpRequestHandler(IHttpClientFactory factory, JobQueueSetti
         if (!OutboundAddressPolicy.AllowPrivate(settings, env.IsDevelopment()))
         {
             var addresses = IPAddress.TryParse(url.IdnHost, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(url.IdnHost, ct);
-            if (addresses.FirstOrDefault(OutboundAddressPolicy.IsPrivate) is { } ip)
+            if (addresses.FirstOrDefault(ip => !OutboundAddressPolicy.PublicOnly.Allows(ip)) is { } ip)
             {
-                throw new InvalidOperationException($"http.request to {url.Host} ({ip}) refused: loopback, private and link-local addresses are not allowed");
+                throw new InvalidOperationException($"http.request to {url.Host} ({ip}) refused: {SpecialPurposeAddresses.Refusal(ip)}");
             }
         }
 

@@ -6,9 +6,10 @@ namespace Api.Gateway.Tests;
 
 /// <summary>
 /// The gateway in process with no downstream services configured (nothing is proxied here), on the given Postgres
-/// and Redis. Settings go in through <c>UseSetting</c>, which reaches the configuration before AddServiceDefaults reads it.
+/// and Redis, rate limiting off unless <paramref name="settings"/> turn it on. Settings go in through <c>UseSetting</c>,
+/// which reaches the configuration before AddServiceDefaults reads it.
 /// </summary>
-/// <param name="settings">More settings (name → value), e.g. <c>METRICS_TOKEN</c>.</param>
+/// <param name="settings">More settings (name → value), e.g. <c>METRICS_TOKEN</c>, <c>TRUSTED_PROXIES</c>.</param>
 /// <param name="environment">The host environment (Development unless a test needs another).</param>
 public sealed class GatewayFactory(
     string postgresConnectionString,

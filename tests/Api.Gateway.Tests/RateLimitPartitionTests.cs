@@ -81,4 +81,14 @@ public sealed class RateLimitPartitionTests
 
         Assert.That(p.Bucket, Is.EqualTo("ip:203.0.113.7"));
     }
+
+    [Test]
+    public void IPv6Clients_AreGroupedBySlash64()
+    {
+        var a = RateLimitPartition.For("/api/v1/jobs", IPAddress.Parse("2001:db8:1:2::1"), caller: null, Settings);
+        var b = RateLimitPartition.For("/api/v1/jobs", IPAddress.Parse("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), caller: null, Settings);
+        var other = RateLimitPartition.For("/auth/login", IPAddress.Parse("2001:db8:1:3::1"), caller: null, Settings);
+
+        Assert.That((a.Bucket, b.Bucket, other.Bucket), Is.EqualTo(("ip:2001:db8:1:2::/64", "ip:2001:db8:1:2::/64", "auth:ip:2001:db8:1:3::/64")));
+    }
 }

@@ -25,7 +25,23 @@ public sealed class AddressPolicyTests() : DispatcherFixture(new Dictionary<stri
         var (status, body) = await SendAsync(Tenant, HttpMethod.Post, "/api/v1/webhooks", $$"""{"url":"{{Receiver.Url("x")}}"}""");
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
-        Assert.That(Envelope.Error(body), Is.EqualTo("'url' host 127.0.0.1 is refused: loopback, private, link-local and multicast addresses are not allowed"));
+        Assert.That(Envelope.Error(body), Is.EqualTo("'url' host 127.0.0.1 is refused: 127.0.0.0/8 (Loopback, RFC 1122 §3.2.1.3) is not globally reachable"));
+    }
+
+    /// <summary>Special-purpose ranges beyond the private ones, and IPv6 forms that carry a private IPv4 address.</summary>
+    [TestCase("http://192.0.2.10/hook", "192.0.2.0/24 (Documentation (TEST-NET-1), RFC 5737)")]
+    [TestCase("http://198.18.0.1/hook", "198.18.0.0/15 (Benchmarking, RFC 2544)")]
+    [TestCase("http://[::169.254.169.254]/latest/meta-data/", "::/96 (IPv4-compatible Address (deprecated), RFC 4291 §2.5.5.1)")]
+    [TestCase("http://[2002:a9fe:a9fe::]/", "2002::/16 (6to4, RFC 3056) carries 169.254.169.254")]
+    [TestCase("http://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/", "2001::/32 (TEREDO, RFC 4380, RFC 8190) carries 10.0.0.1")]
+    [TestCase("http://[64:ff9b::a00:1]/", "64:ff9b::/96 (IPv4-IPv6 Translat., RFC 6052) carries 10.0.0.1")]
+    [TestCase("http://[3fff::1]/", "3fff::/20 (Documentation, RFC 9637)")]
+    public async Task Subscribe_ToASpecialPurposeAddress_Is422_NamingTheBlock(string url, string reason)
+    {
+        var (status, body) = await SendAsync(Tenant, HttpMethod.Post, "/api/v1/webhooks", $$"""{"url":"{{url}}"}""");
+
+        Assert.That(status, Is.EqualTo(HttpStatusCode.UnprocessableEntity), body.ToJsonString());
+        Assert.That(Envelope.Error(body), Does.Contain("is refused: " + reason));
     }
 
     [Test]
