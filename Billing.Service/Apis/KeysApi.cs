@@ -72,17 +72,17 @@ public static class KeysApi
             : ApiResults.NotFound(ctx, $"key {keyId} not found");
     }
 
-    /// <summary>The month's usage of the key the caller used (a login token: the account's primary key).</summary>
+    /// <summary>
+    /// The month's usage of the caller's account: all its keys and login tokens share one count and one limit.
+    /// <c>key_id</c> and <c>key_prefix</c> name the key the caller used (a login token: the account's primary key).
+    /// </summary>
     internal static async Task<IResult> UsageAsync(HttpContext ctx, AccountService accounts)
     {
         var caller = RequireCallerFilter.Get(ctx);
-        if (caller.ApiKeyId is not { } keyId)
-        {
-            return ApiResults.NotFound(ctx, "the account has no enabled key: create one with POST /api/v1/keys");
-        }
-
-        var usage = await accounts.UsageAsync(caller.UserId!.Value, keyId, ctx.RequestAborted);
-        return usage is null ? ApiResults.NotFound(ctx, $"key {keyId} not found") : ApiResults.Ok(ctx, usage);
+        var usage = await accounts.UsageAsync(caller.UserId!.Value, caller.ApiKeyId, ctx.RequestAborted);
+        return usage is null
+            ? ApiResults.Error(ctx, StatusCodes.Status401Unauthorized, "the account no longer exists")
+            : ApiResults.Ok(ctx, usage);
     }
 }
 

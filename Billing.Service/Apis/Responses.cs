@@ -32,7 +32,7 @@ public sealed record RegisterResponse(string Token, DateTimeOffset ExpiresAt, Us
 /// <summary>200 of <c>POST /auth/login</c>.</summary>
 public sealed record LoginResponse(string Token, DateTimeOffset ExpiresAt, UserResponse User, IReadOnlyList<ApiKeyResponse> Keys);
 
-/// <summary>The month's usage of one key.</summary>
+/// <summary>The month's usage of an account, and the key the request was made with (null: a login token of an account without keys).</summary>
 public sealed record UsageResponse(
     string Tier, long JobsUsed, long JobsLimit, double UsagePercent, bool LimitReached, DateTimeOffset ResetAt, Guid? KeyId, string? KeyPrefix)
 {

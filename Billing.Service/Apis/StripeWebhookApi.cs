@@ -41,18 +41,29 @@ public static class StripeWebhookApi
             return ApiResults.Error(ctx, StatusCodes.Status413PayloadTooLarge, $"the event is larger than {MaxBodyBytes} bytes");
         }
 
-        Event stripeEvent;
         try
         {
             // The signature is over the exact bytes Stripe sent, so the body is verified as read, never re-serialised.
-            // The API version check is off: events carry the version of the Stripe account's webhook endpoint, which
-            // need not be the one this Stripe.net release was built for, and the fields read here exist in all of them.
-            stripeEvent = EventUtility.ConstructEvent(body, signature, secret, (long)StripeSettings.WebhookTolerance.TotalSeconds,
-                time.GetUtcNow().ToUnixTimeSeconds(), throwOnApiVersionMismatch: false);
+            EventUtility.ValidateSignature(body, signature, secret, (long)StripeSettings.WebhookTolerance.TotalSeconds, time.GetUtcNow().ToUnixTimeSeconds());
         }
         catch (StripeException e)
         {
             return ApiResults.BadRequest(ctx, $"invalid Stripe webhook: {e.Message}");
+        }
+
+        // Stripe.net's parser fails on a body that is valid JSON but no object ([], "x", 1, null) with exceptions
+        // that are not JSON errors (a 500): it is the sender's mistake, answered 400 like any body that is no event.
+        if (JsonKindOf(body) is { } kind && kind != System.Text.Json.JsonValueKind.Object)
+        {
+            return ApiResults.BadRequest(ctx, $"invalid Stripe event JSON: expected an object, got {kind.ToString().ToLowerInvariant()}");
+        }
+
+        Event stripeEvent;
+        try
+        {
+            // The API version check is off: events carry the version of the Stripe account's webhook endpoint, which
+            // need not be the one this Stripe.net release was built for, and the fields read here exist in all of them.
+            stripeEvent = EventUtility.ParseEvent(body, throwOnApiVersionMismatch: false);
         }
         catch (Exception e) when (e is Newtonsoft.Json.JsonException or System.Text.Json.JsonException)
         {
@@ -66,6 +77,20 @@ public static class StripeWebhookApi
 
         var handling = await billing.ApplyEventAsync(stripeEvent, ctx.RequestAborted);
         return ApiResults.Ok(ctx, new StripeWebhookResponse(stripeEvent.Id, stripeEvent.Type, handling.ToString().ToLowerInvariant()));
+    }
+
+    /// <summary>The kind of the body's JSON value; null when it is not JSON (the parser then says why).</summary>
+    private static System.Text.Json.JsonValueKind? JsonKindOf(string body)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(body);
+            return doc.RootElement.ValueKind;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 
     private static async Task<string?> ReadRawBodyAsync(HttpContext ctx)

@@ -135,18 +135,21 @@ internal sealed partial class AccountService(
         return CreatedApiKeyResponse.From(r.Key, raw, now);
     }
 
-    /// <summary>This month's usage of one of the user's keys; null when the user has no such key.</summary>
-    public async Task<UsageResponse?> UsageAsync(Guid userId, Guid keyId, CancellationToken ct)
+    /// <summary>
+    /// This month's usage of the account (every key and login token together), naming the key the caller used
+    /// (<paramref name="keyId"/>; null: none); null when the user no longer exists.
+    /// </summary>
+    public async Task<UsageResponse?> UsageAsync(Guid userId, Guid? keyId, CancellationToken ct)
     {
-        var key = (await store.KeysListAsync(userId, ct)).FirstOrDefault(k => k.Id == keyId);
-        if (key is null)
+        var now = Now();
+        var usage = await meter.GetUsageAsync(userId, now, ct);
+        if (usage is null)
         {
             return null;
         }
 
-        var now = Now();
-        var used = await meter.GetUsageAsync(key.Id, now, ct);
-        return UsageResponse.From(new UsageReport(Tiers.Parse(key.Tier), used, UsagePeriod.ResetAt(now)), key.Id, key.KeyPrefix);
+        var key = keyId is { } id ? (await store.KeysListAsync(userId, ct)).FirstOrDefault(k => k.Id == id) : null;
+        return UsageResponse.From(new UsageReport(Tiers.Parse(usage.Tier), usage.JobsUsed, UsagePeriod.ResetAt(now)), key?.Id, key?.KeyPrefix);
     }
 
     private DateTimeOffset Now()

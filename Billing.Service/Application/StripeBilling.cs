@@ -22,12 +22,15 @@ public enum StripeEventHandling
     Duplicate,
     /// <summary>Recorded now; a type or an object this service does not act on.</summary>
     Ignored,
+    /// <summary>Recorded now; older than the event already applied to its subscription (Stripe's order): changed nothing.</summary>
+    Stale,
 }
 
 /// <summary>
 /// Stripe Checkout and the customer portal (paid tiers), and the webhook events that change a tier. The plan is the
 /// account's: every key of the user gets the tier. Each event is applied once (its id is recorded in the same
-/// transaction as its effect), and every tier change is announced through <see cref="CredentialCache"/>, so the
+/// transaction as its effect) and only if it is newer than the last one applied to its subscription (Stripe does not
+/// deliver in order), and every tier change is announced through <see cref="CredentialCache"/>, so the
 /// tier that metering reads from the cached caller changes in every service at once.
 /// </summary>
 internal sealed partial class StripeBilling(
@@ -137,11 +140,17 @@ internal sealed partial class StripeBilling(
     public async Task<StripeEventHandling> ApplyEventAsync(Event stripeEvent, CancellationToken ct)
     {
         var effect = EffectOf(stripeEvent);
-        var result = await store.StripeEventApplyAsync(stripeEvent.Id, stripeEvent.Type, time.GetUtcNow().UtcDateTime, effect, ct);
+        var result = await store.StripeEventApplyAsync(stripeEvent.Id, stripeEvent.Type, stripeEvent.Created, time.GetUtcNow().UtcDateTime, effect, ct);
         if (result.AlreadyApplied)
         {
             LogDuplicate(logger, stripeEvent.Id, stripeEvent.Type);
             return StripeEventHandling.Duplicate;
+        }
+
+        if (result.Stale)
+        {
+            LogStale(logger, stripeEvent.Id, stripeEvent.Type, stripeEvent.Created);
+            return StripeEventHandling.Stale;
         }
 
         foreach (var user in result.ChangedUsers)
@@ -187,7 +196,12 @@ internal sealed partial class StripeBilling(
 
     private SubscriptionPlanEffect? SubscriptionEffect(Event e, Subscription sub)
     {
-        if (e.Type == EventTypes.CustomerSubscriptionDeleted || EndedStatuses.Contains(sub.Status))
+        if (e.Type == EventTypes.CustomerSubscriptionDeleted)
+        {
+            return new SubscriptionPlanEffect(sub.Id, sub.CustomerId, Tier.Free.ToWire(), Ends: true);
+        }
+
+        if (EndedStatuses.Contains(sub.Status))
         {
             return new SubscriptionPlanEffect(sub.Id, sub.CustomerId, Tier.Free.ToWire());
         }
@@ -239,6 +253,9 @@ internal sealed partial class StripeBilling(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stripe event {EventId} ({Type}) was applied before: ignored")]
     private static partial void LogDuplicate(ILogger logger, string eventId, string type);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stripe event {EventId} ({Type}) created {Created:o} is older than the one applied to its subscription: ignored")]
+    private static partial void LogStale(ILogger logger, string eventId, string type, DateTime created);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stripe event {EventId} ({Type}) changes nothing: {Reason}")]
     private static partial void LogUnusable(ILogger logger, string eventId, string type, string reason);

@@ -111,8 +111,7 @@ public sealed class AccountCallerResolver : ICallerResolver
             return (null, "login token revoked: log in again");
         }
 
-        var tier = user.PrimaryKeyTier is { } t ? Tiers.Parse(t) : (Tier?)null;
-        return (Caller.ForAccount(userId, user.PrimaryKeyId, tier, CallerKind.Jwt), null);
+        return (Caller.ForAccount(userId, user.PrimaryKeyId, Tiers.Parse(user.Tier), CallerKind.Jwt), null);
     }
 
     /// <summary>

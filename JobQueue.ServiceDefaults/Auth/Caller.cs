@@ -21,8 +21,9 @@ public enum CallerKind
 /// <summary>
 /// Who is calling: the tenant (<see cref="Owner"/>) every query is scoped to, or an administrator who sees all
 /// tenants (<see cref="ScopeOwner"/> is then null). For an account, the tenant is the user id (lowercase "D"
-/// uuid), so every key and every login token of one user see the same jobs; <see cref="ApiKeyId"/> is the key used
-/// (for a login token, the account's primary key: its oldest enabled key), to meter usage against.
+/// uuid), so every key and every login token of one user see the same jobs and take from one monthly allowance;
+/// <see cref="ApiKeyId"/> is the key used (for a login token, the account's primary key: its oldest enabled key),
+/// recorded on the jobs it enqueues.
 /// </summary>
 public sealed record Caller(string Owner, bool IsAdmin, Guid? ApiKeyId = null)
 {
@@ -38,13 +39,13 @@ public sealed record Caller(string Owner, bool IsAdmin, Guid? ApiKeyId = null)
     /// <summary>The account's user (account keys and login tokens only).</summary>
     public Guid? UserId { get; init; }
 
-    /// <summary>The tier of <see cref="ApiKeyId"/> (account callers with a key only).</summary>
+    /// <summary>The account's tier (account callers only).</summary>
     public Tier? Tier { get; init; }
 
-    /// <summary>Jobs per month <see cref="ApiKeyId"/> may enqueue (<see cref="Tiers.Unlimited"/>: no limit); null when not metered.</summary>
+    /// <summary>Jobs per month the account may enqueue (<see cref="Tiers.Unlimited"/>: no limit); null when not metered.</summary>
     public long? JobsLimit => Tier?.JobsLimit();
 
-    /// <summary>The caller of an account, with <paramref name="keyId"/> (and its tier) to meter against.</summary>
+    /// <summary>The caller of an account, with the key used (<paramref name="keyId"/>) and the account's tier to meter against.</summary>
     public static Caller ForAccount(Guid userId, Guid? keyId, Tier? tier, CallerKind kind) =>
         new(userId.ToString("D"), IsAdmin: false, keyId) { Kind = kind, UserId = userId, Tier = tier };
 }

@@ -47,23 +47,16 @@ internal static class AccountSql
         RETURNING id, name
         """;
 
-    // The replacement inherits this month's count: regenerating must not be a way to reset the quota.
-    public const string CarryUsage =
-        """
-        INSERT INTO key_usage (api_key_id, period, jobs_used)
-        SELECT @new_id, period, jobs_used FROM key_usage WHERE api_key_id = @old_id AND period = @period
-        ON CONFLICT (api_key_id, period) DO UPDATE SET jobs_used = EXCLUDED.jobs_used
-        """;
-
     public const string KeyByHash =
         "SELECT id, user_id, tier FROM api_keys WHERE key_hash = @key_hash AND enabled";
 
+    // The tier is the account's, also when it has no enabled key left: a login token is metered like a key.
     public const string UserAuth =
-        """
-        SELECT u.id, u.token_version, k.id AS primary_key_id, k.tier AS primary_key_tier
+        $"""
+        SELECT u.id, u.token_version, k.id AS primary_key_id, {AccountTier} AS tier
         FROM users u
         LEFT JOIN LATERAL (SELECT id, tier FROM api_keys WHERE user_id = u.id AND enabled ORDER BY created_at, id LIMIT 1) k ON true
-        WHERE u.id = @id
+        WHERE u.id = @user_id
         """;
 
     public const string InsertResetToken =
@@ -87,18 +80,27 @@ internal static class AccountSql
         RETURNING u.id
         """;
 
-    // Adds n to this month's count only if the result stays within the limit (-1: no limit). The row lock taken by
-    // ON CONFLICT DO UPDATE serialises concurrent consumers, and the WHERE is evaluated on the latest row version,
-    // so the limit holds under any concurrency; a refused consume writes nothing.
+    // Adds n to the account's count for this month only if the result stays within the limit (-1: no limit). The row
+    // lock taken by ON CONFLICT DO UPDATE serialises concurrent consumers of the account, whichever key or token they
+    // use, and the WHERE is evaluated on the latest row version, so the limit holds under any concurrency; a refused
+    // consume writes nothing.
     public const string Consume =
         """
-        INSERT INTO key_usage (api_key_id, period, jobs_used)
-        SELECT @api_key_id, @period, @n WHERE @limit < 0 OR @n <= @limit
-        ON CONFLICT (api_key_id, period) DO UPDATE SET jobs_used = key_usage.jobs_used + EXCLUDED.jobs_used
-        WHERE @limit < 0 OR key_usage.jobs_used + EXCLUDED.jobs_used <= @limit
+        INSERT INTO account_usage (user_id, period, jobs_used)
+        SELECT @user_id, @period, @n WHERE @limit < 0 OR @n <= @limit
+        ON CONFLICT (user_id, period) DO UPDATE SET jobs_used = account_usage.jobs_used + EXCLUDED.jobs_used
+        WHERE @limit < 0 OR account_usage.jobs_used + EXCLUDED.jobs_used <= @limit
         RETURNING jobs_used
         """;
 
     public const string Used =
-        "SELECT COALESCE((SELECT jobs_used FROM key_usage WHERE api_key_id = @api_key_id AND period = @period), 0)";
+        "SELECT COALESCE((SELECT jobs_used FROM account_usage WHERE user_id = @user_id AND period = @period), 0)";
+
+    // What /usage shows: the account's tier and this month's count; no row for an unknown user.
+    public const string AccountUsage =
+        $"""
+        SELECT {AccountTier} AS tier,
+               COALESCE((SELECT jobs_used FROM account_usage WHERE user_id = @user_id AND period = @period), 0) AS jobs_used
+        FROM users WHERE id = @user_id
+        """;
 }

@@ -1,5 +1,4 @@
 using Dapper;
-using JobQueue.Core.Accounts;
 using Npgsql;
 
 namespace JobQueue.Storage.Postgres;
@@ -37,13 +36,16 @@ public sealed record KeyAuthRecord
     public string Tier { get; init; } = "free";
 }
 
-/// <summary>What authenticating with a JWT needs: the user's token version and primary (oldest enabled) key.</summary>
+/// <summary>
+/// What authenticating with a JWT needs: the user's token version, primary (oldest enabled) key, and the account's
+/// tier (free when it has no key).
+/// </summary>
 public sealed record UserAuthRecord
 {
     public Guid Id { get; init; }
     public int TokenVersion { get; init; }
     public Guid? PrimaryKeyId { get; init; }
-    public string? PrimaryKeyTier { get; init; }
+    public string Tier { get; init; } = "free";
 }
 
 /// <summary>Users, their API keys and password-reset tokens. SQL in <see cref="AccountSql"/>.</summary>
@@ -114,7 +116,7 @@ public sealed class AccountStore(NpgsqlDataSource dataSource)
         return await conn.QuerySingleOrDefaultAsync<ApiKeyRecord>(Cmd(AccountSql.InsertKeyWithAccountTier, KeyArgs(userId, key, now), ct));
     }
 
-    /// <summary>Deletes one of the user's keys (its usage rows go with it); false when the user has no such key.</summary>
+    /// <summary>Deletes one of the user's keys (the account's usage stays); false when the user has no such key.</summary>
     public async Task<bool> KeysDeleteAsync(Guid userId, Guid keyId, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
@@ -122,8 +124,8 @@ public sealed class AccountStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Disables the user's primary key and adds its replacement (same name, the account's tier, this month's count
-    /// carried over), in one transaction. Returns the new key and the id of the disabled one (null if none was enabled).
+    /// Disables the user's primary key and adds its replacement (same name, the account's tier; the month's count is
+    /// the account's, so it is untouched), in one transaction. Returns the new key and the id of the disabled one (null if none was enabled).
     /// </summary>
     public async Task<(ApiKeyRecord Key, Guid? Replaced)?> KeysRegeneratePrimaryAsync(Guid userId, NewApiKey key, DateTime now, CancellationToken ct)
     {
@@ -135,12 +137,6 @@ public sealed class AccountStore(NpgsqlDataSource dataSource)
         if (created is null)
         {
             return null;
-        }
-
-        if (old is not null)
-        {
-            await conn.ExecuteAsync(Cmd(AccountSql.CarryUsage,
-                new { new_id = created.Id, old_id = old.Id, period = UsagePeriod.Of(new DateTimeOffset(now, TimeSpan.Zero)) }, ct, tx));
         }
 
         await tx.CommitAsync(ct);
@@ -158,7 +154,7 @@ public sealed class AccountStore(NpgsqlDataSource dataSource)
     public async Task<UserAuthRecord?> UsersGetAuthAsync(Guid userId, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return await conn.QuerySingleOrDefaultAsync<UserAuthRecord>(Cmd(AccountSql.UserAuth, new { id = userId }, ct));
+        return await conn.QuerySingleOrDefaultAsync<UserAuthRecord>(Cmd(AccountSql.UserAuth, new { user_id = userId }, ct));
     }
 
     /// <summary>Stores a reset token's digest for the user with this email; null (and nothing stored) when there is none.</summary>

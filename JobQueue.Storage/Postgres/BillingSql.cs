@@ -20,6 +20,23 @@ internal static class BillingSql
         RETURNING id
         """;
 
+    // An event changes a subscription's plan only if it is not older than the one applied last. Stripe's `created` has
+    // whole seconds, and several events of one change share a second (checkout.session.completed and the
+    // subscription's update): on a tie the later arrival applies, since which came last cannot be known. An ended
+    // subscription takes no further event, newer or tied: Stripe never reactivates a deleted one, so of a deletion and
+    // an update in the same second the deletion wins in either order. The row lock of ON CONFLICT DO UPDATE orders
+    // concurrent events of one subscription, and the WHERE is evaluated on the latest row; no row returned means the
+    // event is stale.
+    public const string AdvanceSubscription =
+        """
+        INSERT INTO stripe_subscriptions (id, event_created, event_id, ended, updated_at)
+        VALUES (@subscription, @created, @event_id, @ends, @now)
+        ON CONFLICT (id) DO UPDATE
+        SET event_created = EXCLUDED.event_created, event_id = EXCLUDED.event_id, ended = EXCLUDED.ended, updated_at = EXCLUDED.updated_at
+        WHERE NOT stripe_subscriptions.ended AND EXCLUDED.event_created >= stripe_subscriptions.event_created
+        RETURNING id
+        """;
+
     public const string RememberCustomer =
         "UPDATE users SET stripe_customer_id = COALESCE(stripe_customer_id, @customer) WHERE id = @user_id";
 

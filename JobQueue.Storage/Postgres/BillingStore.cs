@@ -17,14 +17,18 @@ public abstract record StripeEventEffect;
 /// <summary>A paid checkout: the account gets <see cref="Tier"/> and remembers its customer and subscription.</summary>
 public sealed record CheckoutPlanEffect(Guid UserId, string? CustomerId, string? SubscriptionId, string Tier) : StripeEventEffect;
 
-/// <summary>A subscription changed or ended: the account it pays for gets <see cref="Tier"/>.</summary>
-public sealed record SubscriptionPlanEffect(string SubscriptionId, string? CustomerId, string Tier) : StripeEventEffect;
+/// <summary>
+/// A subscription changed or ended: the account it pays for gets <see cref="Tier"/>. <see cref="Ends"/>: the
+/// subscription was deleted (no later event applies to it).
+/// </summary>
+public sealed record SubscriptionPlanEffect(string SubscriptionId, string? CustomerId, string Tier, bool Ends = false) : StripeEventEffect;
 
 /// <summary>
 /// The outcome of <see cref="BillingStore.StripeEventApplyAsync"/>: <see cref="AlreadyApplied"/> when the event
-/// id was recorded before (nothing changed now); otherwise the users whose tier was written.
+/// id was recorded before (nothing changed now); <see cref="Stale"/> when it was recorded now but is older than what
+/// its subscription already had applied (its plan changed nothing); otherwise the users whose tier was written.
 /// </summary>
-public sealed record StripeEventResult(bool AlreadyApplied, IReadOnlyList<Guid> ChangedUsers);
+public sealed record StripeEventResult(bool AlreadyApplied, IReadOnlyList<Guid> ChangedUsers, bool Stale = false);
 
 /// <summary>Stripe customers of users and the once-only application of Stripe events. SQL in <see cref="BillingSql"/>.</summary>
 public sealed class BillingStore(NpgsqlDataSource dataSource)
@@ -54,9 +58,13 @@ public sealed class BillingStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Records the event id and applies <paramref name="effect"/> (null: nothing to change) in one transaction, so an
-    /// event is applied exactly once however often Stripe delivers it: a recorded id changes nothing.
+    /// event is applied exactly once however often Stripe delivers it: a recorded id changes nothing. A plan is
+    /// written only if the event (Stripe's <paramref name="created"/>) is newer than the last one applied to its
+    /// subscription (see <see cref="BillingSql.AdvanceSubscription"/>), so events arriving out of order end in the
+    /// state of the newest.
     /// </summary>
-    public async Task<StripeEventResult> StripeEventApplyAsync(string eventId, string type, DateTime now, StripeEventEffect? effect, CancellationToken ct)
+    public async Task<StripeEventResult> StripeEventApplyAsync(
+        string eventId, string type, DateTime created, DateTime now, StripeEventEffect? effect, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -68,25 +76,43 @@ public sealed class BillingStore(NpgsqlDataSource dataSource)
         }
 
         IEnumerable<Guid> changed = [];
+        var stale = false;
         switch (effect)
         {
             case CheckoutPlanEffect c:
+                // The customer is the user's even when the plan is stale: the billing portal needs it.
                 if (c.CustomerId is not null)
                 {
                     await conn.ExecuteAsync(Cmd(BillingSql.RememberCustomer, new { user_id = c.UserId, customer = c.CustomerId }, ct, tx));
                 }
 
-                changed = await conn.QueryAsync<Guid>(Cmd(BillingSql.SetAccountPlan,
-                    new { user_id = c.UserId, tier = c.Tier, subscription = c.SubscriptionId }, ct, tx));
+                stale = c.SubscriptionId is not null && !await AdvanceAsync(conn, tx, c.SubscriptionId, eventId, created, ends: false, now, ct);
+                if (!stale)
+                {
+                    changed = await conn.QueryAsync<Guid>(Cmd(BillingSql.SetAccountPlan,
+                        new { user_id = c.UserId, tier = c.Tier, subscription = c.SubscriptionId }, ct, tx));
+                }
+
                 break;
             case SubscriptionPlanEffect s:
-                changed = await conn.QueryAsync<Guid>(Cmd(BillingSql.SetSubscriptionPlan,
-                    new { subscription = s.SubscriptionId, customer = s.CustomerId, tier = s.Tier }, ct, tx));
+                stale = !await AdvanceAsync(conn, tx, s.SubscriptionId, eventId, created, s.Ends, now, ct);
+                if (!stale)
+                {
+                    changed = await conn.QueryAsync<Guid>(Cmd(BillingSql.SetSubscriptionPlan,
+                        new { subscription = s.SubscriptionId, customer = s.CustomerId, tier = s.Tier }, ct, tx));
+                }
+
                 break;
         }
 
         var users = changed.Distinct().ToList();
         await tx.CommitAsync(ct);
-        return new StripeEventResult(false, users);
+        return new StripeEventResult(false, users, stale);
     }
+
+    /// <summary>Marks the event as the subscription's newest; false (nothing written) when a newer one was applied.</summary>
+    private static async Task<bool> AdvanceAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, string subscription, string eventId, DateTime created, bool ends, DateTime now, CancellationToken ct) =>
+        await conn.QuerySingleOrDefaultAsync<string?>(Cmd(BillingSql.AdvanceSubscription,
+            new { subscription, event_id = eventId, created = DateTime.SpecifyKind(created, DateTimeKind.Utc), ends, now }, ct, tx)) is not null;
 }

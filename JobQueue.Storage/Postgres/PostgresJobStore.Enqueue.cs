@@ -43,7 +43,7 @@ public sealed partial class PostgresJobStore
     }
 
     /// <summary>
-    /// Inserts several enqueue requests in one transaction. Each metered unit first takes its jobs from its key's
+    /// Inserts several enqueue requests in one transaction. Each metered unit first takes its jobs from its account's
     /// monthly allowance (one atomic limit-checked statement); a unit over the limit is left out and counts nothing,
     /// the others are inserted together. Returns, per unit, its usage after the call (null for an unmetered unit);
     /// <see cref="UsageConsumption.Accepted"/> false means that unit was refused and not inserted. If the statement
@@ -52,7 +52,7 @@ public sealed partial class PostgresJobStore
     public async Task<UsageConsumption?[]> JobsInsertGroupAsync(IReadOnlyList<EnqueueUnit> units, DateTimeOffset now, CancellationToken ct)
     {
         var usage = new UsageConsumption?[units.Count];
-        if (units.All(u => u.MeterKeyId is null))
+        if (units.All(u => u.MeterAccountId is null))
         {
             await JobsInsertAsync(units.Count == 1 ? units[0].Jobs : [.. units.SelectMany(u => u.Jobs)], ct);
             return usage;
@@ -60,22 +60,17 @@ public sealed partial class PostgresJobStore
 
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var accepted = new List<Job>();
-        for (var i = 0; i < units.Count; i++)
+        // Accounts' rows are locked in one order (by account; arrival order within one), so that two replicas'
+        // groups holding the same accounts queue behind each other instead of deadlocking.
+        foreach (var i in Enumerable.Range(0, units.Count).OrderBy(i => units[i].MeterAccountId ?? Guid.Empty))
         {
-            var u = units[i];
-            if (u.MeterKeyId is { } keyId)
+            if (units[i].MeterAccountId is { } accountId)
             {
-                usage[i] = await UsageMeter.TryConsumeAsync(conn, tx, keyId, u.MeterLimit, u.Jobs.Count, now, ct);
-                if (!usage[i]!.Value.Accepted)
-                {
-                    continue;
-                }
+                usage[i] = await UsageMeter.TryConsumeAsync(conn, tx, accountId, units[i].MeterLimit, units[i].Jobs.Count, now, ct);
             }
-
-            accepted.AddRange(u.Jobs);
         }
 
+        var accepted = units.Where((_, i) => usage[i] is not { Accepted: false }).SelectMany(u => u.Jobs).ToList();
         await JobsInsertAsync(accepted, ct, tx);
         await tx.CommitAsync(ct);
         return usage;
@@ -83,7 +78,8 @@ public sealed partial class PostgresJobStore
 }
 
 /// <summary>
-/// One enqueue request in a group commit: its jobs (all or none), and the API key whose monthly allowance they take
-/// (<see cref="MeterKeyId"/> null: not metered; <see cref="MeterLimit"/> <see cref="JobQueue.Core.Accounts.Tiers.Unlimited"/>: counted, no limit).
+/// One enqueue request in a group commit: its jobs (all or none), and the account (user id) whose monthly allowance
+/// they take (<see cref="MeterAccountId"/> null: not metered; <see cref="MeterLimit"/>
+/// <see cref="JobQueue.Core.Accounts.Tiers.Unlimited"/>: counted, no limit).
 /// </summary>
-public sealed record EnqueueUnit(IReadOnlyList<Job> Jobs, Guid? MeterKeyId = null, long MeterLimit = JobQueue.Core.Accounts.Tiers.Unlimited);
+public sealed record EnqueueUnit(IReadOnlyList<Job> Jobs, Guid? MeterAccountId = null, long MeterLimit = JobQueue.Core.Accounts.Tiers.Unlimited);

@@ -22,7 +22,7 @@ namespace Jobs.Api.Application;
 /// A request's jobs stay one unit (a batch request is still all-or-none): if a combined insert fails for a reason
 /// other than Postgres being unreachable, each request of the group is retried alone, so one request's bad row
 /// cannot fail its neighbours. A 201 is still only answered after the request's own jobs are committed. Metered
-/// requests take their jobs from their key's monthly allowance inside the same transaction, so a refused or failed
+/// requests take their jobs from their account's monthly allowance inside the same transaction, so a refused or failed
 /// enqueue never counts (see <see cref="PostgresJobStore.JobsInsertGroupAsync"/>).
 /// </para>
 /// </summary>
@@ -54,7 +54,7 @@ internal sealed partial class GroupCommit : IAsyncDisposable
     }
 
     /// <summary>
-    /// Completes when the unit's jobs are committed (all of them), with the key's usage after it (null when not
+    /// Completes when the unit's jobs are committed (all of them), with the account's usage after it (null when not
     /// metered), or with <see cref="UsageConsumption.Accepted"/> false when the monthly limit refused them (nothing
     /// inserted, nothing counted); throws why not otherwise.
     /// </summary>

@@ -47,10 +47,10 @@ internal sealed class JobEnqueuer(GroupCommit commits, TimeProvider time)
             };
         }
 
-        // Account callers are metered per job against their key's monthly allowance, in the insert's transaction;
-        // the operator and the static single-tenant key are not.
-        var unit = caller.ApiKeyId is { } keyId && caller.JobsLimit is { } limit
-            ? new EnqueueUnit(jobs, keyId, limit)
+        // Account callers are metered per job against their account's monthly allowance (whichever key or login
+        // token they use), in the insert's transaction; the operator and the static single-tenant key are not.
+        var unit = caller.UserId is { } accountId && caller.JobsLimit is { } limit
+            ? new EnqueueUnit(jobs, accountId, limit)
             : new EnqueueUnit(jobs);
 
         // Group commit: concurrent requests share one INSERT, one WAL flush and one index push (see GroupCommit).
@@ -75,7 +75,7 @@ internal sealed class JobEnqueuer(GroupCommit commits, TimeProvider time)
 
 }
 
-/// <summary>An enqueue refused because it would take the key past its tier's monthly job limit (nothing was accepted).</summary>
+/// <summary>An enqueue refused because it would take the account past its tier's monthly job limit (nothing was accepted).</summary>
 internal sealed class UsageLimitExceededException(Tier tier, long limit, long used, int requested, DateTimeOffset resetAt)
     : Exception($"monthly job limit reached: the {tier.ToWire()} tier allows {limit} jobs a month, {used} used, this request has {requested}; " +
                 $"the count resets at {resetAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} (upgrade through POST /portal/checkout)")

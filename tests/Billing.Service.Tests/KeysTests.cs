@@ -114,10 +114,10 @@ public sealed class KeysTests : AccountsFixture
     }
 
     [Test]
-    public async Task Usage_ReportsThisMonthsCountOfTheKeyUsed()
+    public async Task Usage_ReportsThisMonthsCountOfTheAccount_AndTheKeyUsed()
     {
         var account = await RegisterAsync();
-        await new UsageMeter(Db).TryConsumeAsync(account.KeyId, 1000, 250, DateTimeOffset.UtcNow, Ct);
+        await new UsageMeter(Db).TryConsumeAsync(account.UserId, 1000, 250, DateTimeOffset.UtcNow, Ct);
 
         var (status, body) = await SendAsync(Client(Billing, key: account.Key), HttpMethod.Get, "/api/v1/usage");
 
@@ -165,7 +165,7 @@ public sealed class KeysTests : AccountsFixture
         var account = await RegisterAsync();
         var oldKeyOnJobs = Client(Jobs, key: account.Key);
         await EnqueueAsync(oldKeyOnJobs);
-        await new UsageMeter(Db).TryConsumeAsync(account.KeyId, 1000, 40, DateTimeOffset.UtcNow, Ct);
+        await new UsageMeter(Db).TryConsumeAsync(account.UserId, 1000, 40, DateTimeOffset.UtcNow, Ct);
 
         var (status, body) = await SendAsync(Client(Billing, bearer: account.Token), HttpMethod.Post, "/portal/regenerate-key");
 

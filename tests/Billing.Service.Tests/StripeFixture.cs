@@ -80,13 +80,14 @@ public abstract class StripeFixture : AccountsFixture
 
     protected static string NewEventId() => "evt_" + Guid.NewGuid().ToString("N")[..24];
 
-    private static string Event(string id, string type, string obj) =>
+    /// <summary>An event as Stripe sends it; <paramref name="created"/> (default: now) is Stripe's clock, in whole seconds.</summary>
+    private static string Event(string id, string type, string obj, DateTimeOffset? created = null) =>
         $$"""
         {
           "id": "{{id}}",
           "object": "event",
           "api_version": "2024-06-20",
-          "created": {{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}},
+          "created": {{(created ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds()}},
           "data": { "object": {{obj}} },
           "livemode": false,
           "pending_webhooks": 1,
@@ -95,7 +96,8 @@ public abstract class StripeFixture : AccountsFixture
         }
         """;
 
-    protected static string CheckoutCompleted(string eventId, Guid userId, string tier, string customer, string subscription, string paymentStatus = "paid") =>
+    protected static string CheckoutCompleted(
+        string eventId, Guid userId, string tier, string customer, string subscription, string paymentStatus = "paid", DateTimeOffset? created = null) =>
         Event(eventId, "checkout.session.completed", $$"""
             {
               "id": "cs_test_{{Guid.NewGuid():N}}",
@@ -109,9 +111,10 @@ public abstract class StripeFixture : AccountsFixture
               "subscription": "{{subscription}}",
               "livemode": false
             }
-            """);
+            """, created);
 
-    protected static string SubscriptionEvent(string eventId, string type, string subscription, string customer, string status, string price) =>
+    protected static string SubscriptionEvent(
+        string eventId, string type, string subscription, string customer, string status, string price, DateTimeOffset? created = null) =>
         Event(eventId, type, $$"""
             {
               "id": "{{subscription}}",
@@ -132,7 +135,7 @@ public abstract class StripeFixture : AccountsFixture
               },
               "livemode": false
             }
-            """);
+            """, created);
 
     /// <summary>The account's tier and limit as <c>GET /api/v1/usage</c> reports them for the key.</summary>
     protected async Task<(string Tier, long Limit)> UsageTierAsync(string key)

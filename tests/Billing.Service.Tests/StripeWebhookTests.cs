@@ -127,6 +127,73 @@ public sealed class StripeWebhookTests : StripeFixture
     }
 
     [Test]
+    public async Task ALateUpdate_ArrivingAfterTheDeletion_DoesNotUpgradeTheAccountAgain()
+    {
+        var account = await RegisterAsync();
+        var (customer, subscription) = (NewId("cus"), NewId("sub"));
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-10);
+        var late = SubscriptionEvent(NewEventId(), "customer.subscription.updated", subscription, customer, "active", PriceBusiness, created: t0.AddSeconds(10));
+        await DeliverSignedAsync(CheckoutCompleted(NewEventId(), account.UserId, "pro", customer, subscription, created: t0));
+        await DeliverSignedAsync(SubscriptionEvent(NewEventId(), "customer.subscription.deleted", subscription, customer, "canceled", PriceBusiness, created: t0.AddSeconds(20)));
+        Assert.That(await UsageTierAsync(account.Key), Is.EqualTo(("free", 1_000L)));
+
+        await DeliverSignedAsync(late, expectedStatus: "stale");
+        await DeliverSignedAsync(late, expectedStatus: "duplicate");
+        await DeliverSignedAsync(CheckoutCompleted(NewEventId(), account.UserId, "pro", customer, subscription, created: t0.AddSeconds(5)), expectedStatus: "stale");
+
+        Assert.That(await UsageTierAsync(account.Key), Is.EqualTo(("free", 1_000L)), "the deleted subscription stays deleted");
+        Assert.That(await JobsApiCallerTierAsync(account.Key), Is.EqualTo(Tier.Free));
+    }
+
+    [Test]
+    public async Task EventsDeliveredInAnyOrder_EndInTheStateOfTheNewest()
+    {
+        var account = await RegisterAsync();
+        var (customer, subscription) = (NewId("cus"), NewId("sub"));
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-10);
+        string Update(int second, string status, string price) =>
+            SubscriptionEvent(NewEventId(), "customer.subscription.updated", subscription, customer, status, price, created: t0.AddSeconds(second));
+        var checkout = CheckoutCompleted(NewEventId(), account.UserId, "pro", customer, subscription, created: t0);
+        var (business, unpaid, backToPro) = (Update(10, "active", PriceBusiness), Update(20, "unpaid", PriceBusiness), Update(30, "active", PricePro));
+
+        // Stripe's order: checkout, business, unpaid, pro. Delivered: pro first, then the older three, then pro again.
+        await DeliverSignedAsync(checkout);
+        await DeliverSignedAsync(backToPro);
+        await DeliverSignedAsync(unpaid, expectedStatus: "stale");
+        await DeliverSignedAsync(business, expectedStatus: "stale");
+        await DeliverSignedAsync(backToPro, expectedStatus: "duplicate");
+
+        Assert.That(await UsageTierAsync(account.Key), Is.EqualTo(("pro", 100_000L)));
+    }
+
+    [Test]
+    public async Task OfTwoEventsInTheSameSecond_TheDeletionWins_InEitherOrder()
+    {
+        var at = DateTimeOffset.UtcNow.AddMinutes(-5);
+        foreach (var deletionFirst in new[] { true, false })
+        {
+            var account = await RegisterAsync();
+            var (customer, subscription) = (NewId("cus"), NewId("sub"));
+            await DeliverSignedAsync(CheckoutCompleted(NewEventId(), account.UserId, "pro", customer, subscription, created: at.AddSeconds(-10)));
+            var update = SubscriptionEvent(NewEventId(), "customer.subscription.updated", subscription, customer, "active", PriceBusiness, created: at);
+            var deletion = SubscriptionEvent(NewEventId(), "customer.subscription.deleted", subscription, customer, "canceled", PriceBusiness, created: at);
+
+            if (deletionFirst)
+            {
+                await DeliverSignedAsync(deletion);
+                await DeliverSignedAsync(update, expectedStatus: "stale");
+            }
+            else
+            {
+                await DeliverSignedAsync(update);
+                await DeliverSignedAsync(deletion);
+            }
+
+            Assert.That(await UsageTierAsync(account.Key), Is.EqualTo(("free", 1_000L)), $"deletion first: {deletionFirst}");
+        }
+    }
+
+    [Test]
     public async Task AnUnknownEventType_Answers200_AndIsRecordedButIgnored()
     {
         var id = NewEventId();
@@ -165,6 +232,10 @@ public sealed class StripeWebhookTests : StripeFixture
         Assert.That((await UsageTierAsync(account.Key)).Tier, Is.EqualTo("business"));
     }
 
+    [TestCase("[]", "invalid Stripe event JSON: expected an object")]
+    [TestCase("\"x\"", "invalid Stripe event JSON: expected an object")]
+    [TestCase("1", "invalid Stripe event JSON: expected an object")]
+    [TestCase("null", "invalid Stripe event JSON: expected an object")]
     [TestCase("{}", "not a Stripe event: 'id' and 'type' are required")]
     [TestCase("{\"id\":\"evt_x\",\"object\":\"event\"}", "not a Stripe event: 'id' and 'type' are required")]
     [TestCase("not json", "invalid Stripe event JSON")]

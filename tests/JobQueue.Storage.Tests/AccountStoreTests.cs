@@ -96,7 +96,7 @@ public sealed class AccountStoreTests : PostgresFixture
     {
         var (user, old) = await NewUserAsync();
         await SetTierAsync(old.Id, "pro");
-        Assert.That((await Meter.TryConsumeAsync(old.Id, 100_000, 7, Now, Ct)).Accepted, Is.True);
+        Assert.That((await Meter.TryConsumeAsync(user.Id, 100_000, 7, Now, Ct)).Accepted, Is.True);
 
         var result = await Accounts.KeysRegeneratePrimaryAsync(user.Id, NewKey("ignored"), Now, Ct);
 
@@ -104,7 +104,7 @@ public sealed class AccountStoreTests : PostgresFixture
         var (created, replaced) = result!.Value;
         Assert.That(replaced, Is.EqualTo(old.Id));
         Assert.That((created.Name, created.Tier, created.Enabled), Is.EqualTo((old.Name, "pro", true)));
-        Assert.That(await Meter.GetUsageAsync(created.Id, Now, Ct), Is.EqualTo(7));
+        Assert.That((await Meter.GetUsageAsync(user.Id, Now, Ct))!.JobsUsed, Is.EqualTo(7));
         var auth = await Accounts.UsersGetAuthAsync(user.Id, Ct);
         Assert.That(auth!.PrimaryKeyId, Is.EqualTo(created.Id));
     }
@@ -117,7 +117,7 @@ public sealed class AccountStoreTests : PostgresFixture
 
         var auth = await Accounts.UsersGetAuthAsync(user.Id, Ct);
 
-        Assert.That((auth!.PrimaryKeyId, auth.PrimaryKeyTier, auth.TokenVersion), Is.EqualTo(((Guid?)first.Id, "free", 0)));
+        Assert.That((auth!.PrimaryKeyId, auth.Tier, auth.TokenVersion), Is.EqualTo(((Guid?)first.Id, "free", 0)));
     }
 
     [Test]
@@ -154,79 +154,79 @@ public sealed class AccountStoreTests : PostgresFixture
     [Test]
     public async Task TryConsume_AcceptsUpToTheLimit_ThenRefusesWithoutCounting()
     {
-        var (_, key) = await NewUserAsync();
+        var (user, _) = await NewUserAsync();
 
-        var a = await Meter.TryConsumeAsync(key.Id, 10, 6, Now, Ct);
-        var b = await Meter.TryConsumeAsync(key.Id, 10, 5, Now, Ct);
-        var c = await Meter.TryConsumeAsync(key.Id, 10, 4, Now, Ct);
+        var a = await Meter.TryConsumeAsync(user.Id, 10, 6, Now, Ct);
+        var b = await Meter.TryConsumeAsync(user.Id, 10, 5, Now, Ct);
+        var c = await Meter.TryConsumeAsync(user.Id, 10, 4, Now, Ct);
 
         Assert.That(a, Is.EqualTo(new UsageConsumption(true, 6)));
         Assert.That(b, Is.EqualTo(new UsageConsumption(false, 6)));
         Assert.That(c, Is.EqualTo(new UsageConsumption(true, 10)));
-        Assert.That(await Meter.GetUsageAsync(key.Id, Now, Ct), Is.EqualTo(10));
+        Assert.That((await Meter.GetUsageAsync(user.Id, Now, Ct))!.JobsUsed, Is.EqualTo(10));
     }
 
     [Test]
     public async Task TryConsume_RefusesABatchLargerThanTheLimit_OnTheFirstUseOfTheMonth()
     {
-        var (_, key) = await NewUserAsync();
-        Assert.That(await Meter.TryConsumeAsync(key.Id, 10, 11, Now, Ct), Is.EqualTo(new UsageConsumption(false, 0)));
-        Assert.That(await Meter.GetUsageAsync(key.Id, Now, Ct), Is.Zero);
+        var (user, _) = await NewUserAsync();
+        Assert.That(await Meter.TryConsumeAsync(user.Id, 10, 11, Now, Ct), Is.EqualTo(new UsageConsumption(false, 0)));
+        Assert.That((await Meter.GetUsageAsync(user.Id, Now, Ct))!.JobsUsed, Is.Zero);
     }
 
     [Test]
     public async Task TryConsume_NeverRefuses_WhenUnlimited()
     {
-        var (_, key) = await NewUserAsync();
-        Assert.That(await Meter.TryConsumeAsync(key.Id, Tiers.Unlimited, 1_000_000, Now, Ct), Is.EqualTo(new UsageConsumption(true, 1_000_000)));
+        var (user, _) = await NewUserAsync();
+        Assert.That(await Meter.TryConsumeAsync(user.Id, Tiers.Unlimited, 1_000_000, Now, Ct), Is.EqualTo(new UsageConsumption(true, 1_000_000)));
     }
 
     [Test]
     public async Task TryConsume_StartsAgainFromZero_InANewMonth_WithoutAnyJobInBetween()
     {
-        var (_, key) = await NewUserAsync();
+        var (user, _) = await NewUserAsync();
         var endOfNovember = new DateTimeOffset(2026, 11, 30, 23, 59, 59, TimeSpan.Zero);
-        Assert.That((await Meter.TryConsumeAsync(key.Id, 10, 10, endOfNovember, Ct)).Accepted, Is.True);
-        Assert.That((await Meter.TryConsumeAsync(key.Id, 10, 1, endOfNovember, Ct)).Accepted, Is.False);
+        Assert.That((await Meter.TryConsumeAsync(user.Id, 10, 10, endOfNovember, Ct)).Accepted, Is.True);
+        Assert.That((await Meter.TryConsumeAsync(user.Id, 10, 1, endOfNovember, Ct)).Accepted, Is.False);
 
         var december = endOfNovember.AddSeconds(1);
-        Assert.That(await Meter.GetUsageAsync(key.Id, december, Ct), Is.Zero);
-        Assert.That(await Meter.TryConsumeAsync(key.Id, 10, 1, december, Ct), Is.EqualTo(new UsageConsumption(true, 1)));
-        Assert.That(await Meter.GetUsageAsync(key.Id, endOfNovember, Ct), Is.EqualTo(10));
+        Assert.That((await Meter.GetUsageAsync(user.Id, december, Ct))!.JobsUsed, Is.Zero);
+        Assert.That(await Meter.TryConsumeAsync(user.Id, 10, 1, december, Ct), Is.EqualTo(new UsageConsumption(true, 1)));
+        Assert.That((await Meter.GetUsageAsync(user.Id, endOfNovember, Ct))!.JobsUsed, Is.EqualTo(10));
     }
 
     [Test]
     public async Task TryConsume_AcceptsExactlyWhatIsLeft_When200ConsumersRace()
     {
-        var (_, key) = await NewUserAsync();
-        Assert.That((await Meter.TryConsumeAsync(key.Id, 1000, 990, Now, Ct)).Accepted, Is.True); // 10 left
+        var (user, _) = await NewUserAsync();
+        Assert.That((await Meter.TryConsumeAsync(user.Id, 1000, 990, Now, Ct)).Accepted, Is.True); // 10 left
 
         using var start = new ManualResetEventSlim(false);
         var tasks = Enumerable.Range(0, 200).Select(_ => Task.Run(async () =>
         {
             start.Wait(Ct);
-            return await Meter.TryConsumeAsync(key.Id, 1000, 1, Now, Ct);
+            return await Meter.TryConsumeAsync(user.Id, 1000, 1, Now, Ct);
         })).ToList();
         start.Set();
         var results = await Task.WhenAll(tasks);
 
         Assert.That(results.Count(r => r.Accepted), Is.EqualTo(10));
         Assert.That(results.Where(r => r.Accepted).Select(r => r.Used), Is.EquivalentTo(Enumerable.Range(991, 10).Select(i => (long)i)));
-        Assert.That(await Meter.GetUsageAsync(key.Id, Now, Ct), Is.EqualTo(1000));
+        Assert.That((await Meter.GetUsageAsync(user.Id, Now, Ct))!.JobsUsed, Is.EqualTo(1000));
     }
 
     [Test]
     public async Task TryConsume_InsideATransaction_DoesNotCount_WhenRolledBack()
     {
-        var (_, key) = await NewUserAsync();
+        var (user, _) = await NewUserAsync();
         await using (var conn = await DataSource.OpenConnectionAsync(Ct))
         await using (var tx = await conn.BeginTransactionAsync(Ct))
         {
-            var r = await UsageMeter.TryConsumeAsync(conn, tx, key.Id, 10, 3, Now, Ct);
+            var r = await UsageMeter.TryConsumeAsync(conn, tx, user.Id, 10, 3, Now, Ct);
             Assert.That(r, Is.EqualTo(new UsageConsumption(true, 3)));
             await tx.RollbackAsync(Ct);
         }
 
-        Assert.That(await Meter.GetUsageAsync(key.Id, Now, Ct), Is.Zero);
+        Assert.That((await Meter.GetUsageAsync(user.Id, Now, Ct))!.JobsUsed, Is.Zero);
     }
 }

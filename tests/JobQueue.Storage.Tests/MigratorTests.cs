@@ -52,7 +52,7 @@ public sealed class MigratorTests
         Assert.That(applied, Is.EqualTo(AllVersions));
         await using var conn = await ds.OpenConnectionAsync(Ct);
         var tables = (await conn.QueryAsync<string>("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).ToList();
-        Assert.That(tables, Is.SupersetOf(new[] { "jobs", "dead_letter_jobs", "workers", "schema_migrations", "users", "api_keys", "password_reset_tokens", "key_usage", "stripe_events" }));
+        Assert.That(tables, Is.SupersetOf(new[] { "jobs", "dead_letter_jobs", "workers", "schema_migrations", "users", "api_keys", "password_reset_tokens", "account_usage", "stripe_events" }));
         Assert.That(await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM schema_migrations"), Is.EqualTo(Migrator.All.Count));
     }
 
@@ -92,6 +92,51 @@ public sealed class MigratorTests
         var held = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
 
         Assert.That(held, Is.Zero);
+    }
+
+    [Test]
+    public async Task AccountUsage_CarriesThisMonthsKeyCountsOver_SummedPerAccount_WithoutARegeneratedKeysCopy()
+    {
+        var ds = await NewDatabaseAsync();
+        await MigrateBeforeAsync(ds, 6);
+        var (alice, bob) = (Guid.NewGuid(), Guid.NewGuid());
+        await using var conn = await ds.OpenConnectionAsync(Ct);
+        await conn.ExecuteAsync(
+            """
+            INSERT INTO users (id, email, password_hash) VALUES (@alice, 'alice@example.com', 'h'), (@bob, 'bob@example.com', 'h');
+            INSERT INTO api_keys (id, user_id, name, key_hash, key_prefix, enabled) VALUES
+                ('00000000-0000-0000-0000-00000000000a', @alice, 'default', 'a1', 'qly_a1', false), -- regenerated: its count went to a2
+                ('00000000-0000-0000-0000-00000000000b', @alice, 'default', 'a2', 'qly_a2', true),
+                ('00000000-0000-0000-0000-00000000000c', @alice, 'ci', 'a3', 'qly_a3', true),
+                ('00000000-0000-0000-0000-00000000000d', @bob, 'default', 'b1', 'qly_b1', true);
+            INSERT INTO key_usage (api_key_id, period, jobs_used) VALUES
+                ('00000000-0000-0000-0000-00000000000a', @month, 300),
+                ('00000000-0000-0000-0000-00000000000b', @month, 450),
+                ('00000000-0000-0000-0000-00000000000c', @month, 500),
+                ('00000000-0000-0000-0000-00000000000c', @lastMonth, 999),
+                ('00000000-0000-0000-0000-00000000000d', @month, 7);
+            """,
+            new { alice, bob, month = ThisMonth(), lastMonth = ThisMonth().AddMonths(-1) });
+
+        await Migrator.MigrateAsync(ds, Ct);
+
+        var carried = await conn.QueryAsync<(Guid, DateTime, long)>("SELECT user_id, period, jobs_used FROM account_usage ORDER BY jobs_used");
+        Assert.That(carried, Is.EqualTo(new[] { (bob, ThisMonth(), 7L), (alice, ThisMonth(), 950L) }));
+        Assert.That(await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM pg_tables WHERE tablename = 'key_usage'"), Is.Zero, "the per-key shape is gone");
+    }
+
+    private static DateTime ThisMonth() => new(DateTime.UtcNow.Year, DateTime.UtcNow.Month, 1, 0, 0, 0, DateTimeKind.Unspecified);
+
+    /// <summary>Applies the migrations numbered below <paramref name="version"/> as the Migrator does, so a later one meets old data.</summary>
+    private static async Task MigrateBeforeAsync(NpgsqlDataSource ds, int version)
+    {
+        await using var conn = await ds.OpenConnectionAsync(Ct);
+        await conn.ExecuteAsync("CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+        foreach (var (v, name, sql) in Migrator.All.Where(m => m.Version < version))
+        {
+            await conn.ExecuteAsync(sql);
+            await conn.ExecuteAsync("INSERT INTO schema_migrations (version, name) VALUES (@v, @name)", new { v, name });
+        }
     }
 
     private async Task<NpgsqlDataSource> NewDatabaseAsync()
