@@ -16,6 +16,7 @@ has_redis() { command -v redis-server >/dev/null 2>&1 || [[ -x /usr/bin/redis-se
 missing=()
 has_postgres || missing+=(postgresql)
 has_redis || missing+=(redis-server)
+command -v prometheus >/dev/null 2>&1 || [[ -x /usr/bin/prometheus ]] || missing+=(prometheus)
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]]; then
     echo "test.sh: installing ${missing[*]}"
@@ -73,7 +74,7 @@ if ((${#failed_names[@]})); then
   printf '  %s\n' "${failed_names[@]}"
 fi
 
-# What fails outside any test lands in the run's <RunInfos>, not in a test result: a fixture's OneTimeTearDown
+# What fails outside any test lands in the run's <RunInfos> as outcome="Error" (blame's notes are "Warning"): a fixture's OneTimeTearDown
 # (NUnit reports "TearDown failed for test fixture X" and the exception), a crashed or hung host (blame). The
 # first line of each message is enough to name the fixture and the exception.
 run_errors=()
@@ -81,7 +82,7 @@ for trx in "$results"/**/*.trx; do
   assembly=$(grep -o -m1 'storage="[^"]*"' "$trx" | sed -E 's/.*[\/]([^\/"]*)"$/\1/')
   while IFS= read -r line; do
     [[ -n "$line" ]] && run_errors+=("${assembly:-$(basename "$trx")}: $line")
-  done < <(awk '/<RunInfos>/{r=1} /<\/RunInfos>/{r=0} r && /<Text>/{sub(/.*<Text>/,""); sub(/<\/Text>.*/,""); print}' "$trx" |
+  done < <(awk '/<RunInfo [^>]*outcome="Error"/{r=1} /<\/RunInfo>/{r=0} r && /<Text>/{sub(/.*<Text>/,""); sub(/<\/Text>.*/,""); print}' "$trx" |
     sed -e 's/&quot;/"/g; s/&apos;/'"'"'/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g')
 done
 if ((${#run_errors[@]})); then

@@ -32,7 +32,9 @@ var webhooks = builder.AddProject("webhook-dispatcher", "Webhook.Dispatcher")
     .WithReference(postgres).WithReference(redis)
     .WaitFor(jobsApi);
 
+// BASE_URL: where the browser comes back to (Stripe's redirects, the password-reset link): the gateway's address.
 var billing = builder.AddProject("billing", "Billing.Service")
+    .WithEnvironment("BASE_URL", Environment.GetEnvironmentVariable("BASE_URL") is { Length: > 0 } publicUrl ? publicUrl : $"http://localhost:{builder.Options.GatewayPort}")
     .WithReference(postgres).WithReference(redis)
     .WaitFor(jobsApi);
 

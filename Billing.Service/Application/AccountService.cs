@@ -14,7 +14,7 @@ namespace Billing.Service.Application;
 /// </summary>
 internal sealed partial class AccountService(
     AccountStore store, UsageMeter meter, JwtIssuer jwt, CredentialCache credentials, TimeProvider time,
-    IHostEnvironment environment, IConfiguration config, ILogger<AccountService> logger)
+    IHostEnvironment environment, StripeSettings publicAddress, ILogger<AccountService> logger)
 {
     /// <summary>How long a password-reset link works.</summary>
     public static readonly TimeSpan ResetTokenLifetime = TimeSpan.FromHours(1);
@@ -72,8 +72,8 @@ internal sealed partial class AccountService(
         var userId = await store.ResetTokensCreateAsync(email, ApiKeys.Hash(token), now, now + ResetTokenLifetime, ct);
         if (userId is not null && environment.IsDevelopment())
         {
-            var baseUrl = config["PUBLIC_URL"] is { Length: > 0 } u ? u.TrimEnd('/') : "http://localhost:8080";
-            LogResetLink(logger, email, $"{baseUrl}/reset-password?token={token}", token);
+            // The API form, at the public address: no page serves a reset link until the dashboard exists.
+            LogResetLink(logger, email, $"{publicAddress.BaseUrl}/auth/reset-password", token);
         }
     }
 
@@ -168,6 +168,6 @@ internal sealed partial class AccountService(
     [LoggerMessage(Level = LogLevel.Information, Message = "Registered user {UserId}")]
     private static partial void LogRegistered(ILogger logger, Guid userId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Password reset for {Email} (Development only, no mail is sent): {Link} (POST /auth/reset-password with token {Token})")]
-    private static partial void LogResetLink(ILogger logger, string email, string link, string token);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Password reset for {Email} (Development only, no mail is sent): POST {Url} with {{\"token\":\"{Token}\",\"password\":\"…\"}}")]
+    private static partial void LogResetLink(ILogger logger, string email, string url, string token);
 }

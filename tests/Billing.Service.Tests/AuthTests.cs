@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Billing.Service.Application;
 using Dapper;
 using NUnit.Framework;
 
@@ -212,9 +213,10 @@ public sealed partial class AuthTests : AccountsFixture
     {
         var line = Billing.Logs.LastOrDefault(l => l.StartsWith("Information: Password reset for " + email + " ", StringComparison.Ordinal));
         Assert.That(line, Is.Not.Null, "the reset link is logged in Development");
+        Assert.That(line, Does.Contain($"POST {StripeSettings.DefaultBaseUrl}/auth/reset-password "), "the route that takes the token, at the public address");
         return ResetLink().Match(line!).Groups[1].Value;
     }
 
-    [GeneratedRegex(@"/reset-password\?token=([0-9a-f]{64})")]
+    [GeneratedRegex(@"""token"":""([0-9a-f]{64})""")]
     private static partial Regex ResetLink();
 }
