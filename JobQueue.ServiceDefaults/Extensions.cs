@@ -167,6 +167,7 @@ public static class ServiceDefaultsExtensions
     {
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseMiddleware<ErrorEnvelopeMiddleware>();
+        app.UseMiddleware<NulInRequestMiddleware>();
         app.UseStatusCodePages(StatusCodeEnvelope.WriteAsync);
         return app;
     }

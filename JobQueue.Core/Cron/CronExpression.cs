@@ -36,17 +36,36 @@ public sealed class CronExpression
             return null;
         }
 
+        CrontabSchedule schedule;
         try
         {
-            var schedule = CrontabSchedule.Parse(trimmed, new CrontabSchedule.ParseOptions { IncludingSeconds = fields == 6 });
-            return new CronExpression(trimmed, schedule, fields == 6);
+            schedule = CrontabSchedule.Parse(trimmed, new CrontabSchedule.ParseOptions { IncludingSeconds = fields == 6 });
         }
         catch (CrontabException ex)
         {
             error = $"invalid cron expression '{trimmed}': {ex.Message}";
             return null;
         }
+        catch (OverflowException)
+        {
+            // NCrontab reads each number with int.Parse and lets the overflow through (*/2147483648).
+            error = $"invalid cron expression '{trimmed}': a number is too large for its field";
+            return null;
+        }
+
+        // The Gregorian calendar repeats every 400 years (146,097 days, a whole number of weeks), so an expression
+        // with no occurrence in one such cycle never fires (0 0 30 2 *); NCrontab would answer its end date, 9999-12-31.
+        if (schedule.GetNextOccurrence(CycleStart, CycleEnd) >= CycleEnd)
+        {
+            error = $"cron expression '{trimmed}' never fires: no date matches its day-of-month, month and day-of-week fields together";
+            return null;
+        }
+
+        return new CronExpression(trimmed, schedule, fields == 6);
     }
+
+    private static readonly DateTime CycleStart = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
+    private static readonly DateTime CycleEnd = CycleStart.AddYears(400);
 
     /// <summary>Parses an expression that was validated before (a stored schedule); throws if it is not valid.</summary>
     public static CronExpression Parse(string text) =>

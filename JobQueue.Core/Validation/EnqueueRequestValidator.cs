@@ -25,6 +25,15 @@ public static partial class EnqueueRequestValidator
     /// <summary>Upper bound of max_attempts, so a typo cannot retry a job for ever.</summary>
     public const int MaxMaxAttempts = 100;
 
+    /// <summary>Most tags on one job (BullMQ and Sidekiq keep tags to a handful; 50 leaves room and bounds the index).</summary>
+    public const int MaxTags = 50;
+
+    /// <summary>Longest tag name: a key such as <c>customer_id</c>, not data.</summary>
+    public const int MaxTagNameLength = 64;
+
+    /// <summary>Longest tag value: an id, a URL path or a short label; larger data belongs in the payload.</summary>
+    public const int MaxTagValueLength = 256;
+
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
     private static partial Regex Rfc3339();
 
@@ -188,18 +197,29 @@ public static partial class EnqueueRequestValidator
         return true;
     }
 
-    /// <summary>Checks a <c>tags</c> value: an object of strings whose names hold neither ':' nor ',' (the filter syntax).</summary>
+    /// <summary>
+    /// Checks a <c>tags</c> value: an object of at most <see cref="MaxTags"/> strings whose names (at most
+    /// <see cref="MaxTagNameLength"/> characters) hold neither ':' nor ',' (the filter syntax), each value at most
+    /// <see cref="MaxTagValueLength"/> characters.
+    /// </summary>
     internal static RequestError? CheckTags(JsonElement v, string where = "")
     {
         if (v.ValueKind != JsonValueKind.Object) { return Malformed(where, $"'tags' must be an object of strings, got {Describe(v.ValueKind)}"); }
+        var count = 0;
         foreach (var tag in v.EnumerateObject())
         {
-            if (tag.Value.ValueKind != JsonValueKind.String) { return Malformed(where, $"tag '{tag.Name}' must be a string, got {Describe(tag.Value.ValueKind)}"); }
-            if (tag.Name.Length == 0 || tag.Name.Contains(':', StringComparison.Ordinal) || tag.Name.Contains(',', StringComparison.Ordinal)) { return Invalid(where, $"tag names must be non-empty and contain neither ':' nor ',': '{tag.Name}'"); }
+            if (++count > MaxTags) { return Invalid(where, $"a job has at most {MaxTags} tags"); }
+            if (tag.Value.ValueKind != JsonValueKind.String) { return Malformed(where, $"tag '{Shorten(tag.Name)}' must be a string, got {Describe(tag.Value.ValueKind)}"); }
+            if (tag.Name.Length == 0 || tag.Name.Contains(':', StringComparison.Ordinal) || tag.Name.Contains(',', StringComparison.Ordinal)) { return Invalid(where, $"tag names must be non-empty and contain neither ':' nor ',': '{Shorten(tag.Name)}'"); }
+            if (tag.Name.Length > MaxTagNameLength) { return Invalid(where, $"tag names must be at most {MaxTagNameLength} characters: '{Shorten(tag.Name)}' has {tag.Name.Length}"); }
+            if (tag.Value.GetString()!.Length > MaxTagValueLength) { return Invalid(where, $"tag values must be at most {MaxTagValueLength} characters: tag '{tag.Name}' has {tag.Value.GetString()!.Length}"); }
         }
 
         return null;
     }
+
+    /// <summary>A caller's long value, cut for an error message (the caller knows the rest).</summary>
+    private static string Shorten(string s) => s.Length <= 64 ? s : string.Concat(s.AsSpan(0, 64), "…");
 
     internal static bool TryInt(JsonElement v, out int value)
     {

@@ -38,6 +38,35 @@ public sealed class RequestIdMiddleware(RequestDelegate next)
 }
 
 /// <summary>
+/// Refuses a path or query string holding the NUL character (sent as <c>%00</c>) with a 400 naming the parameter,
+/// before any route reads it: Postgres text cannot hold NUL (SQLSTATE 22021), so a filter such as <c>?type=%00</c>
+/// would otherwise reach the database and fail there. The JSON body has the same rule in <see cref="JsonBody"/>.
+/// </summary>
+public sealed class NulInRequestMiddleware(RequestDelegate next)
+{
+    public Task InvokeAsync(HttpContext ctx)
+    {
+        // Kestrel refuses a raw NUL byte in the request line, so only the escape can bring one: a cheap test first.
+        var query = ctx.Request.QueryString.Value;
+        if (query is not null && query.Contains("%00", StringComparison.Ordinal))
+        {
+            foreach (var (name, values) in ctx.Request.Query)
+            {
+                if (name.Contains('\0', StringComparison.Ordinal) || values.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true))
+                {
+                    return ApiResults.WriteErrorAsync(ctx, StatusCodes.Status400BadRequest,
+                        $"query parameter '{name.Replace("\0", "\\u0000", StringComparison.Ordinal)}' must not contain the NUL character (%00)");
+                }
+            }
+        }
+
+        return ctx.Request.Path.Value?.Contains('\0', StringComparison.Ordinal) == true
+            ? ApiResults.WriteErrorAsync(ctx, StatusCodes.Status400BadRequest, "the path must not contain the NUL character (%00)")
+            : next(ctx);
+    }
+}
+
+/// <summary>
 /// Turns exceptions into envelope answers: an unreachable Postgres or Redis is 503 (the caller may retry, nothing
 /// was accepted), an oversized body 413, unreadable JSON 400, anything else 500 with the request id to quote.
 /// </summary>
@@ -56,6 +85,15 @@ public sealed partial class ErrorEnvelopeMiddleware(RequestDelegate next, ILogge
             {
                 LogFailure(logger, ctx.Request.Method, ctx.Request.Path, status, ex);
             }
+            else if (ex is PostgresException pg)
+            {
+                // A value a validator should have refused reached the database: one line to find the gap by, no trace.
+                LogUnstorable(logger, ctx.Request.Method, ctx.Request.Path, pg.SqlState, pg.MessageText);
+            }
+            else
+            {
+                LogClientError(logger, ctx.Request.Method, ctx.Request.Path, status, message);
+            }
 
             ctx.Response.Clear();
             await ApiResults.WriteErrorAsync(ctx, status, message);
@@ -67,6 +105,7 @@ public sealed partial class ErrorEnvelopeMiddleware(RequestDelegate next, ILogge
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (413, "request body too large"),
         BadHttpRequestException b => (b.StatusCode, b.Message),
         JsonException j => (400, "malformed JSON: " + j.Message),
+        PostgresException p when IsUnstorableValue(p.SqlState) => (400, "the request holds a value that cannot be stored: " + p.MessageText),
         _ when IsUnavailable(ex) => (503, "storage unavailable, nothing was accepted: retry later"),
         _ => (500, "internal error"),
     };
@@ -91,6 +130,20 @@ public sealed partial class ErrorEnvelopeMiddleware(RequestDelegate next, ILogge
 
         return false;
     }
+
+    /// <summary>
+    /// Postgres refusing a value, not failing: 22021 NUL or a byte sequence UTF-8 cannot hold, 22P05 an untranslatable
+    /// character (jsonb's \u0000), 22P02 text jsonb cannot parse (a lone surrogate), 22003 a number out of range,
+    /// 22001 a string too long for its column, 54000 a value over a size limit. The validators refuse these first
+    /// (<c>StorableJson</c>, the length bounds); this keeps a gap there a 400 and not a 500.
+    /// </summary>
+    public static bool IsUnstorableValue(string sqlState) => sqlState is "22021" or "22P05" or "22P02" or "22003" or "22001" or "54000";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} refused by Postgres ({SqlState}: {Reason}): a validator should catch this first")]
+    private static partial void LogUnstorable(ILogger logger, string method, string path, string sqlState, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} answered {Status}: {Reason}")]
+    private static partial void LogClientError(ILogger logger, string method, string path, int status, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed with {Status}")]
     private static partial void LogFailure(ILogger logger, string method, string path, int status, Exception ex);

@@ -240,4 +240,26 @@ public sealed class CronScheduleTests
         Assert.That(next, Is.EqualTo(Created.AddHours(8)));
         Assert.That(job.Tags, Does.Contain("2026-05-04T11:00:00.000000Z"));
     }
+
+    [TestCase("*/2147483648 * * * *", "invalid cron expression")]
+    [TestCase("0 */99999999999 * * *", "invalid cron expression")]
+    [TestCase("0-2147483648 * * * *", "invalid cron expression")]
+    [TestCase("0 0 30 2 *", "never fires")]
+    [TestCase("0 0 31 4,6,9,11 *", "never fires")]
+    [TestCase("0 0 0 30 2 *", "never fires")]
+    public void TryParse_RefusesWithAReason_AnExpressionThatOverflowsOrNeverFires(string expression, string reason)
+    {
+        var parsed = CronExpression.TryParse(expression, out var error);
+
+        Assert.That(parsed, Is.Null);
+        Assert.That(error, Does.Contain(reason).And.Contain(expression));
+    }
+
+    [TestCase("0 0 29 2 *")] // every leap year
+    [TestCase("0 0 29 2 1")] // a leap day that is a Monday: years apart, but it comes
+    [TestCase("0 0 31 12 *")]
+    public void TryParse_Accepts_AnExpressionThatFiresRarely(string expression)
+    {
+        Assert.That(CronExpression.TryParse(expression, out var error), Is.Not.Null, error);
+    }
 }

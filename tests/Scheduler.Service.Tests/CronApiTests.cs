@@ -139,6 +139,13 @@ public sealed class CronApiTests
     [TestCase("""{"name":"x","job_type":"noop","cron_expression":"* * * * *","every":"day"}""", HttpStatusCode.BadRequest, "unknown field 'every'")]
     [TestCase("""{"name":"x","job_type":"noop","cron_expression":5}""", HttpStatusCode.BadRequest, "'cron_expression' must be a string")]
     [TestCase("""{"name":"x",""", HttpStatusCode.BadRequest, "malformed JSON")]
+    [TestCase("""{"name":"x","job_type":"noop","cron_expression":"*/2147483648 * * * *"}""", HttpStatusCode.UnprocessableEntity, "invalid cron expression '*/2147483648 * * * *'")]
+    [TestCase("""{"name":"x","job_type":"noop","cron_expression":"99999999999 * * * *"}""", HttpStatusCode.UnprocessableEntity, "invalid cron expression")]
+    [TestCase("""{"name":"x","job_type":"noop","cron_expression":"0 0 30 2 *"}""", HttpStatusCode.UnprocessableEntity, "never fires")]
+    [TestCase("""{"name":"x","job_type":"noop","cron_expression":"0 0 0 31 4 *"}""", HttpStatusCode.UnprocessableEntity, "never fires")]
+    [TestCase("""{"name":"x\u0000","job_type":"noop","cron_expression":"* * * * *"}""", HttpStatusCode.UnprocessableEntity, "'name' must not contain the NUL character")]
+    [TestCase("""{"name":"x","job_type":"noop","cron_expression":"* * * * *","payload":{"\ud800":1}}""", HttpStatusCode.BadRequest, "malformed JSON")]
+    [TestCase("""{"name":"x","job_type":"noop","cron_expression":"* * * * *","tags":{"k":"\u0000"}}""", HttpStatusCode.UnprocessableEntity, "'tags.k'")]
     public async Task Create_IsRefused_WithTheReason_AndCreatesNothing(string json, HttpStatusCode expected, string reason)
     {
         var (_, before) = await CountAsync(_tenant);
@@ -230,6 +237,10 @@ public sealed class CronApiTests
     [TestCase("""{"priority":11}""", HttpStatusCode.UnprocessableEntity, "'priority' must be between 1 and 10")]
     [TestCase("""{"job_type":"other"}""", HttpStatusCode.BadRequest, "unknown field 'job_type'")]
     [TestCase("""{}""", HttpStatusCode.UnprocessableEntity, "nothing to change")]
+    [TestCase("""{"cron_expression":"*/2147483648 * * * *"}""", HttpStatusCode.UnprocessableEntity, "invalid cron expression '*/2147483648 * * * *'")]
+    [TestCase("""{"cron_expression":"0 0 30 2 *"}""", HttpStatusCode.UnprocessableEntity, "never fires")]
+    [TestCase("""{"cron_expression":"0 0 31 11 *"}""", HttpStatusCode.UnprocessableEntity, "never fires")]
+    [TestCase("""{"name":"\u0000"}""", HttpStatusCode.UnprocessableEntity, "'name' must not contain the NUL character")]
     public async Task Patch_IsRefused_WithTheReason(string json, HttpStatusCode expected, string reason)
     {
         var created = await CreateAsync(_tenant, $$"""{"name":"{{UniqueName()}}","job_type":"noop","cron_expression":"0 0 * * *"}""");
