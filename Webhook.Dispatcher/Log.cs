@@ -35,4 +35,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Cannot subscribe to the webhook wake-up channel, polling every {Interval}: {Reason}")]
     public static partial void WakeSubscribeFailed(this ILogger logger, TimeSpan interval, string reason);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Error, Message = "Delivery {DeliveryId} to webhook {WebhookId} not sent (attempt {Attempt}): {Error}. Every dispatcher replica must share one key ring.")]
+    public static partial void SigningSecretUnreadable(this ILogger logger, Guid deliveryId, Guid webhookId, int attempt, string error);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Encrypted {Count} webhook signing secrets that were stored in plain text")]
+    public static partial void PlainSecretsProtected(this ILogger logger, int count);
 }

@@ -10,14 +10,14 @@ internal static class WebhookSql
 {
     public const string Columns =
         """
-        id, owner, url, secret, events, enabled, description, consecutive_failures, disabled_reason, disabled_at,
+        id, owner, url, protected_secret, events, enabled, description, consecutive_failures, disabled_reason, disabled_at,
         created_at, updated_at
         """;
 
     public const string Insert =
         """
-        INSERT INTO webhooks (id, owner, url, secret, events, enabled, description, consecutive_failures, created_at, updated_at)
-        VALUES (@Id, @Owner, @Url, @Secret, @Events, @Enabled, @Description, 0, @CreatedAt, @UpdatedAt)
+        INSERT INTO webhooks (id, owner, url, protected_secret, events, enabled, description, consecutive_failures, created_at, updated_at)
+        VALUES (@Id, @Owner, @Url, @ProtectedSecret, @Events, @Enabled, @Description, 0, @CreatedAt, @UpdatedAt)
         """;
 
     public const string Get =
@@ -29,14 +29,26 @@ internal static class WebhookSql
     public const string List =
         "SELECT " + Columns + " FROM webhooks WHERE (@owner::text IS NULL OR owner = @owner) ORDER BY created_at DESC, id DESC";
 
+    // A new secret also clears a plain one still waiting to be re-protected, so the re-protection (a compare-and-set
+    // on the plain value) cannot bring the old secret back over the new.
     public const string Update =
         """
         UPDATE webhooks
-        SET url = @Url, secret = @Secret, events = @Events, enabled = @Enabled, description = @Description,
+        SET url = @Url, protected_secret = @ProtectedSecret,
+            secret = CASE WHEN @ProtectedSecret::text IS DISTINCT FROM protected_secret THEN NULL ELSE secret END,
+            events = @Events, enabled = @Enabled, description = @Description,
             consecutive_failures = @ConsecutiveFailures, disabled_reason = @DisabledReason, disabled_at = @DisabledAt,
             updated_at = @UpdatedAt
         WHERE id = @Id
         """;
+
+    // The only readers of the plain column (from before migration 0008): the start-up re-protection.
+    public const string ListPlainSecrets =
+        "SELECT id, secret FROM webhooks WHERE secret IS NOT NULL ORDER BY id LIMIT @limit";
+
+    // Compare-and-set on the plain value read: a PATCH that set a new secret in between wins.
+    public const string ProtectPlainSecret =
+        "UPDATE webhooks SET protected_secret = @protectedSecret, secret = NULL WHERE id = @id AND secret = @plainSecret";
 
     public const string Delete =
         "DELETE FROM webhooks WHERE id = @id AND (@owner::text IS NULL OR owner = @owner)";
@@ -68,7 +80,7 @@ internal static class WebhookSql
         FROM due, webhooks w
         WHERE d.id = due.id AND w.id = d.webhook_id
         RETURNING d.id, d.webhook_id, d.owner, d.event_id, d.event, d.job_id, d.payload::text AS payload, d.trace_parent,
-                  d.attempts AS attempt, w.url, w.secret
+                  d.attempts AS attempt, w.url, w.protected_secret
         """;
 
     // The compare-and-set of an outcome: only the holder of this attempt's lease moves the delivery on.

@@ -49,6 +49,26 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
         return updated;
     }
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> subscriptions whose secret is still plain (written before migration 0008), with
+    /// that secret: for the start-up re-protection only.
+    /// </summary>
+    public async Task<IReadOnlyList<PlainSecret>> WebhooksListPlainSecretsAsync(int limit, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return (await conn.QueryAsync<PlainSecret>(Cmd(WebhookSql.ListPlainSecrets, new { limit }, ct))).AsList();
+    }
+
+    /// <summary>
+    /// Stores <paramref name="protectedSecret"/> and clears the plain secret, if it is still <paramref name="plainSecret"/>;
+    /// false when it changed since it was read (nothing is written then).
+    /// </summary>
+    public async Task<bool> WebhooksProtectPlainSecretAsync(Guid id, string plainSecret, string protectedSecret, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await conn.ExecuteAsync(Cmd(WebhookSql.ProtectPlainSecret, new { id, plainSecret, protectedSecret }, ct)) == 1;
+    }
+
     /// <summary>Deletes the subscription and its deliveries; false when it does not exist or is not <paramref name="owner"/>'s.</summary>
     public async Task<bool> WebhooksDeleteAsync(Guid id, string? owner, CancellationToken ct)
     {
@@ -169,7 +189,8 @@ public sealed record WebhookSubscription
     public Guid Id { get; init; }
     public string Owner { get; init; } = "";
     public string Url { get; init; } = "";
-    public string? Secret { get; init; }
+    /// <summary>The signing secret as the dispatcher's Data Protection protected it; never the plain secret.</summary>
+    public string? ProtectedSecret { get; init; }
     public string[] Events { get; init; } = [];
     public bool Enabled { get; init; } = true;
     public string? Description { get; init; }
@@ -178,6 +199,13 @@ public sealed record WebhookSubscription
     public DateTime? DisabledAt { get; init; }
     public DateTime CreatedAt { get; init; }
     public DateTime UpdatedAt { get; init; }
+}
+
+/// <summary>A subscription whose secret is still stored plain (see <see cref="WebhookStore.WebhooksListPlainSecretsAsync"/>).</summary>
+public sealed record PlainSecret
+{
+    public Guid Id { get; init; }
+    public string Secret { get; init; } = "";
 }
 
 /// <summary>A delivery to add (see <see cref="WebhookStore.DeliveriesInsertAsync"/>). <see cref="Payload"/> is the lifecycle event's JSON.</summary>
@@ -200,7 +228,7 @@ public sealed record ClaimedDelivery
     public string? TraceParent { get; init; }
     public int Attempt { get; init; }
     public string Url { get; init; } = "";
-    public string? Secret { get; init; }
+    public string? ProtectedSecret { get; init; }
 }
 
 /// <summary>

@@ -7,6 +7,7 @@ using JobQueue.Core.Webhooks;
 using JobQueue.ServiceDefaults.Auth;
 using JobQueue.ServiceDefaults.Http;
 using JobQueue.Storage.Postgres;
+using Webhook.Dispatcher.Delivery;
 
 namespace Webhook.Dispatcher.Apis;
 
@@ -37,7 +38,7 @@ public static class WebhooksApi
         return ApiResults.Ok(ctx, webhooks.Select(w => WebhookResponse.From(w)).ToList());
     }
 
-    internal static async Task<IResult> CreateAsync(HttpContext ctx, WebhookStore store, OutboundAddressPolicy policy, TimeProvider time)
+    internal static async Task<IResult> CreateAsync(HttpContext ctx, WebhookStore store, SigningSecrets secrets, OutboundAddressPolicy policy, TimeProvider time)
     {
         var (doc, error) = await JsonBody.ReadAsync(ctx);
         if (error is not null)
@@ -60,7 +61,7 @@ public static class WebhooksApi
                 Id = Guid.CreateVersion7(),
                 Owner = RequireCallerFilter.Get(ctx).Owner,
                 Url = spec.Url,
-                Secret = spec.Secret ?? generated,
+                ProtectedSecret = secrets.Protect(spec.Secret ?? generated!),
                 Events = [.. spec.Events],
                 Enabled = spec.Enabled,
                 Description = spec.Description,
@@ -84,7 +85,7 @@ public static class WebhooksApi
     }
 
     /// <summary>Changes any of url, events, secret (rotation), description, enabled; enabling clears an automatic disable.</summary>
-    internal static async Task<IResult> PatchAsync(HttpContext ctx, string id, WebhookStore store, OutboundAddressPolicy policy, TimeProvider time)
+    internal static async Task<IResult> PatchAsync(HttpContext ctx, string id, WebhookStore store, SigningSecrets secrets, OutboundAddressPolicy policy, TimeProvider time)
     {
         if (!Guid.TryParseExact(id, "D", out var webhookId))
         {
@@ -106,19 +107,20 @@ public static class WebhooksApi
             }
 
             var now = PostgresTime.Now(time);
-            var updated = await store.WebhooksUpdateAsync(webhookId, RequireCallerFilter.Get(ctx).ScopeOwner, w => Apply(w, patch!, now), ctx.RequestAborted);
+            var rotated = patch!.Secret is null ? null : secrets.Protect(patch.Secret);
+            var updated = await store.WebhooksUpdateAsync(webhookId, RequireCallerFilter.Get(ctx).ScopeOwner, w => Apply(w, patch, rotated, now), ctx.RequestAborted);
             return updated is null ? NotFound(ctx, webhookId) : ApiResults.Ok(ctx, WebhookResponse.From(updated));
         }
     }
 
-    private static WebhookSubscription Apply(WebhookSubscription w, WebhookPatch p, DateTime now)
+    private static WebhookSubscription Apply(WebhookSubscription w, WebhookPatch p, string? rotatedProtectedSecret, DateTime now)
     {
         var reenabled = p.Enabled == true && !w.Enabled;
         return w with
         {
             Url = p.Url ?? w.Url,
             Events = p.Events is null ? w.Events : [.. p.Events],
-            Secret = p.Secret ?? w.Secret,
+            ProtectedSecret = rotatedProtectedSecret ?? w.ProtectedSecret,
             Description = p.Description ?? w.Description,
             Enabled = p.Enabled ?? w.Enabled,
             // Switching it back on starts a new run: the failures that disabled it are forgiven.
@@ -213,7 +215,7 @@ public sealed record WebhookResponse(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Secret)
 {
     public static WebhookResponse From(WebhookSubscription w, string? generatedSecret = null) => new(
-        w.Id, w.Url, w.Events, w.Enabled, w.CreatedAt, w.Description, w.Secret is not null, w.ConsecutiveFailures, w.DisabledReason,
+        w.Id, w.Url, w.Events, w.Enabled, w.CreatedAt, w.Description, w.ProtectedSecret is not null, w.ConsecutiveFailures, w.DisabledReason,
         w.DisabledAt, w.UpdatedAt, generatedSecret);
 }
 

@@ -20,7 +20,7 @@ public sealed record AttemptResult(DateTime StartedAt, int LatencyMs, int? Statu
 /// that continues the job's trace (its <c>traceparent</c> is sent). Any 2xx is success; anything else, no answer
 /// within the timeout, or an address refused by the policy is a failure with its reason.
 /// </summary>
-public sealed class WebhookSender(IHttpClientFactory clients, WebhookOptions options, TimeProvider time)
+public sealed class WebhookSender(IHttpClientFactory clients, WebhookOptions options, SigningSecrets secrets, TimeProvider time, ILogger<WebhookSender> logger)
 {
     public const string ClientName = "webhooks";
 
@@ -28,6 +28,19 @@ public sealed class WebhookSender(IHttpClientFactory clients, WebhookOptions opt
 
     public async Task<AttemptResult> SendAsync(ClaimedDelivery d, CancellationToken ct)
     {
+        string? secret;
+        try
+        {
+            secret = d.ProtectedSecret is null ? null : secrets.Unprotect(d.ProtectedSecret);
+        }
+        catch (SigningSecretUnreadableException ex)
+        {
+            // Not sent unsigned, and not counted as the receiver's fault beyond a normal failed attempt: it is retried
+            // on the usual schedule, so a replica that does share the key ring can take the next attempt.
+            logger.SigningSecretUnreadable(d.Id, d.WebhookId, d.Attempt, ex.Message);
+            return new AttemptResult(time.GetUtcNow().UtcDateTime, 0, null, ex.Message, Blocked: false);
+        }
+
         var e = JsonSerializer.Deserialize<LifecycleEvent>(d.Payload)
             ?? throw new InvalidOperationException($"delivery {d.Id} has no event");
         var body = WebhookPayload.Build(e);
@@ -46,7 +59,7 @@ public sealed class WebhookSender(IHttpClientFactory clients, WebhookOptions opt
         request.Headers.TryAddWithoutValidation(WebhookSignature.IdHeader, d.Id.ToString());
         request.Headers.TryAddWithoutValidation(WebhookSignature.EventHeader, d.Event);
         request.Headers.TryAddWithoutValidation("traceparent", activity.Id);
-        if (d.Secret is { Length: > 0 } secret)
+        if (secret is { Length: > 0 })
         {
             var ts = time.GetUtcNow().ToUnixTimeSeconds();
             request.Headers.TryAddWithoutValidation(WebhookSignature.SignatureHeader, WebhookSignature.Sign(secret, body));

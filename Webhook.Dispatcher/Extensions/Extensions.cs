@@ -1,4 +1,5 @@
 using JobQueue.Storage.Postgres;
+using Microsoft.AspNetCore.DataProtection;
 using Webhook.Dispatcher.Apis;
 using Webhook.Dispatcher.Delivery;
 
@@ -16,6 +17,9 @@ internal static class Extensions
         services.AddSingleton<WebhookStore>();
         services.AddSingleton<WebhookMetrics>();
         services.AddSingleton<WebhookSender>();
+        builder.AddSigningSecrets();
+        // Registered before the loop: hosted services start in order, so no delivery is signed from a row still plain.
+        services.AddHostedService<PlainSecretProtector>();
         services.AddHostedService<DeliveryLoop>();
         services.AddHostedService<DeliveryLogCleaner>();
 
@@ -34,6 +38,16 @@ internal static class Extensions
             .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
         return builder;
+    }
+
+    /// <summary>Data Protection for signing secrets, its key ring in <c>WEBHOOK_SECRET_KEYS_DIR</c> (see <see cref="SigningSecrets"/>).</summary>
+    private static void AddSigningSecrets(this IHostApplicationBuilder builder)
+    {
+        var keys = SigningSecrets.KeysDirectory(builder.Configuration[SigningSecrets.KeysDirectorySetting], builder.Environment.IsDevelopment());
+        builder.Services.AddDataProtection()
+            .SetApplicationName(SigningSecrets.ApplicationName)
+            .PersistKeysToFileSystem(new DirectoryInfo(keys));
+        builder.Services.AddSingleton<SigningSecrets>();
     }
 
     /// <summary>The dispatcher's public routes: <c>/api/v1/webhooks</c>.</summary>

@@ -1,5 +1,6 @@
 using Dapper;
 using JobQueue.Storage.Migrations;
+using JobQueue.Storage.Postgres;
 using JobQueue.Testing;
 using Npgsql;
 using NUnit.Framework;
@@ -123,6 +124,37 @@ public sealed class MigratorTests
         var carried = await conn.QueryAsync<(Guid, DateTime, long)>("SELECT user_id, period, jobs_used FROM account_usage ORDER BY jobs_used");
         Assert.That(carried, Is.EqualTo(new[] { (bob, ThisMonth(), 7L), (alice, ThisMonth(), 950L) }));
         Assert.That(await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM pg_tables WHERE tablename = 'key_usage'"), Is.Zero, "the per-key shape is gone");
+    }
+
+    [Test]
+    public async Task WebhookSecret_FromBeforeMigration8_StaysPlainUntilProtected_ByACompareAndSetOnThePlainValue()
+    {
+        var ds = await NewDatabaseAsync();
+        await MigrateBeforeAsync(ds, 8);
+        var (plainRow, patchedRow) = (Guid.NewGuid(), Guid.NewGuid());
+        await using var conn = await ds.OpenConnectionAsync(Ct);
+        await conn.ExecuteAsync(
+            "INSERT INTO webhooks (id, owner, url, secret, created_at, updated_at) VALUES (@plainRow, 'default', 'https://example.com/a', 'whsec_old-a', now(), now()), (@patchedRow, 'default', 'https://example.com/b', 'whsec_old-b', now(), now())",
+            new { plainRow, patchedRow });
+
+        await Migrator.MigrateAsync(ds, Ct);
+        var store = new WebhookStore(ds);
+        var plain = await store.WebhooksListPlainSecretsAsync(10, Ct);
+        // A PATCH with a new secret between the read and the compare-and-set: the new secret must win.
+        await store.WebhooksUpdateAsync(patchedRow, null, w => w with { ProtectedSecret = "protected-new-b" }, Ct);
+        var protectedA = await store.WebhooksProtectPlainSecretAsync(plainRow, "whsec_old-a", "protected-a", Ct);
+        var protectedB = await store.WebhooksProtectPlainSecretAsync(patchedRow, "whsec_old-b", "protected-old-b", Ct);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(plain.Select(p => (p.Id, p.Secret)).Order(), Is.EquivalentTo(new[] { (plainRow, "whsec_old-a"), (patchedRow, "whsec_old-b") }));
+            Assert.That(protectedA, Is.True);
+            Assert.That(protectedB, Is.False, "the PATCH cleared the plain secret, so the compare-and-set finds it changed");
+            Assert.That((await store.WebhooksGetAsync(plainRow, null, Ct))!.ProtectedSecret, Is.EqualTo("protected-a"));
+            Assert.That((await store.WebhooksGetAsync(patchedRow, null, Ct))!.ProtectedSecret, Is.EqualTo("protected-new-b"));
+            Assert.That(await store.WebhooksListPlainSecretsAsync(10, Ct), Is.Empty);
+            Assert.That(await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM webhooks WHERE secret IS NOT NULL"), Is.Zero);
+        }
     }
 
     private static DateTime ThisMonth() => new(DateTime.UtcNow.Year, DateTime.UtcNow.Month, 1, 0, 0, 0, DateTimeKind.Unspecified);

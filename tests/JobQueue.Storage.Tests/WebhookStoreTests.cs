@@ -12,7 +12,7 @@ public sealed class WebhookStoreTests : PostgresFixture
     private async Task<WebhookSubscription> NewWebhookAsync(string owner = "t1")
     {
         var now = JobFactory.Now();
-        var w = new WebhookSubscription { Id = Guid.NewGuid(), Owner = owner, Url = "https://example.com/" + owner, Secret = "s3cr3t-s3cr3t-s3cr3t", Events = ["job.completed"], CreatedAt = now, UpdatedAt = now };
+        var w = new WebhookSubscription { Id = Guid.NewGuid(), Owner = owner, Url = "https://example.com/" + owner, ProtectedSecret = "protected-by-the-dispatcher", Events = ["job.completed"], CreatedAt = now, UpdatedAt = now };
         await Webhooks.WebhooksInsertAsync(w, Ct);
         return w;
     }

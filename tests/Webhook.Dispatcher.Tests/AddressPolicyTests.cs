@@ -3,7 +3,9 @@ using System.Text.Json;
 using JobQueue.Core.Events;
 using JobQueue.Storage.Postgres;
 using JobQueue.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
+using Webhook.Dispatcher.Delivery;
 using static JobQueue.Testing.Polling;
 
 namespace Webhook.Dispatcher.Tests;
@@ -53,7 +55,7 @@ public sealed class AddressPolicyTests() : DispatcherFixture(new Dictionary<stri
         // time a delivery is made.
         var webhook = new WebhookSubscription
         {
-            Id = Guid.NewGuid(), Owner = "default", Url = $"http://localhost:{Receiver.Port}/{path}", Secret = "0123456789abcdef0123", CreatedAt = now, UpdatedAt = now,
+            Id = Guid.NewGuid(), Owner = "default", Url = $"http://localhost:{Receiver.Port}/{path}", ProtectedSecret = Factory.Services.GetRequiredService<SigningSecrets>().Protect("0123456789abcdef0123"), CreatedAt = now, UpdatedAt = now,
         };
         await Store.WebhooksInsertAsync(webhook, Ct);
         var e = new LifecycleEvent(EventNames.JobCompleted, "default", Guid.NewGuid(), "noop", "default", 5, "completed", 1, 1, null, 1);

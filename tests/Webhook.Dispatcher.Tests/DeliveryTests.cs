@@ -20,17 +20,7 @@ namespace Webhook.Dispatcher.Tests;
 /// inserted as it will insert them (<see cref="WebhookStore.DeliveriesInsertAsync"/>), then the dispatcher is woken on
 /// its Redis channel. Fast settings: retries 100 ms apart, 1 s timeout, 3 attempts, disabled after 2 given up.
 /// </summary>
-public sealed class DeliveryTests() : DispatcherFixture(new Dictionary<string, string>
-{
-    ["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = "loopback",
-    ["WEBHOOK_RETRY_BASE_DELAY"] = "100ms",
-    ["WEBHOOK_RETRY_MAX_DELAY"] = "200ms",
-    ["WEBHOOK_TIMEOUT"] = "1s",
-    ["WEBHOOK_LEASE"] = "3s",
-    ["WEBHOOK_MAX_ATTEMPTS"] = "3",
-    ["WEBHOOK_DISABLE_AFTER"] = "2",
-    ["WEBHOOK_POLL_INTERVAL"] = "500ms",
-})
+public sealed class DeliveryTests() : DispatcherFixture(FastDeliverySettings)
 {
     /// <summary>A bound on how long a wait may take, not an assertion of speed.</summary>
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
@@ -46,13 +36,7 @@ public sealed class DeliveryTests() : DispatcherFixture(new Dictionary<string, s
     {
         var e = new LifecycleEvent(EventNames.JobCompleted, owner, Guid.NewGuid(), "email.send", "default", 5, "completed", 1, 3, "w-1",
             DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), DurationMs: 12.5, TraceParent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
-        var id = Guid.NewGuid();
-        var now = PostgresTime.Truncate(DateTime.UtcNow);
-        await Store.DeliveriesInsertAsync(new NewDelivery(id, webhookId, owner, "1." + id.ToString("N"), e.Event, e.JobId,
-            JsonSerializer.Serialize(e), e.TraceParent, now, now), Ct);
-        var redis = Factory.Services.GetRequiredService<IConnectionMultiplexer>();
-        await redis.GetSubscriber().PublishAsync(Factory.Services.GetRequiredService<RedisKeys>().WebhookWakeChannel, "1");
-        return (id, e);
+        return (await RelayAsync(webhookId, e), e);
     }
 
     private async Task<JsonObject> DeliveryLogAsync(Guid webhookId, Guid deliveryId)

@@ -2,15 +2,19 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using JobQueue.Core.Events;
 using JobQueue.Storage.Migrations;
 using JobQueue.Storage.Postgres;
+using JobQueue.Storage.Redis;
 using JobQueue.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using NUnit.Framework;
+using StackExchange.Redis;
 
 namespace Webhook.Dispatcher.Tests;
 
@@ -26,6 +30,11 @@ public sealed class DispatcherFactory(string postgresConnectionString, IReadOnly
 
     public string RedisPrefix { get; } = TestRedisPrefix.New();
 
+    /// <summary>This dispatcher's Data Protection key ring, unless <c>WEBHOOK_SECRET_KEYS_DIR</c> is among the settings.</summary>
+    public string SecretKeysDirectory { get; } = settings.TryGetValue("WEBHOOK_SECRET_KEYS_DIR", out var dir)
+        ? dir
+        : Path.Combine(Path.GetTempPath(), "jobqueue-test-keys-" + Guid.NewGuid().ToString("N"));
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
@@ -34,6 +43,7 @@ public sealed class DispatcherFactory(string postgresConnectionString, IReadOnly
         builder.UseSetting("REDIS_PREFIX", RedisPrefix);
         builder.UseSetting("API_KEY", ApiKey);
         builder.UseSetting("ADMIN_KEY", AdminKey);
+        builder.UseSetting("WEBHOOK_SECRET_KEYS_DIR", SecretKeysDirectory);
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
@@ -52,6 +62,8 @@ public sealed class DispatcherFactory(string postgresConnectionString, IReadOnly
 public abstract class DispatcherFixture(IReadOnlyDictionary<string, string> settings)
 {
     private string _connectionString = "";
+
+    protected string ConnectionString => _connectionString;
     private readonly ConcurrentDictionary<string, long> _outcomes = new();
     private MeterListener? _listener;
 
@@ -63,6 +75,19 @@ public abstract class DispatcherFixture(IReadOnlyDictionary<string, string> sett
     protected WebhookStore Store => Factory.Services.GetRequiredService<WebhookStore>();
 
     protected static CancellationToken Ct => TestContext.CurrentContext.CancellationToken;
+
+    /// <summary>Fast delivery settings: retries 100 ms apart, 1 s timeout, 3 attempts, disabled after 2 given up.</summary>
+    protected static readonly IReadOnlyDictionary<string, string> FastDeliverySettings = new Dictionary<string, string>
+    {
+        ["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = "loopback",
+        ["WEBHOOK_RETRY_BASE_DELAY"] = "100ms",
+        ["WEBHOOK_RETRY_MAX_DELAY"] = "200ms",
+        ["WEBHOOK_TIMEOUT"] = "1s",
+        ["WEBHOOK_LEASE"] = "3s",
+        ["WEBHOOK_MAX_ATTEMPTS"] = "3",
+        ["WEBHOOK_DISABLE_AFTER"] = "2",
+        ["WEBHOOK_POLL_INTERVAL"] = "500ms",
+    };
 
     [OneTimeSetUp]
     public async Task StartAsync()
@@ -153,6 +178,18 @@ public abstract class DispatcherFixture(IReadOnlyDictionary<string, string> sett
     /// </summary>
     protected Task WaitForOutcomeMetricAsync(string outcome) =>
         Polling.WaitUntil(() => _outcomes.ContainsKey(outcome), TimeSpan.FromSeconds(30), $"a {outcome} delivery is counted", Ct);
+
+    /// <summary>A delivery of <paramref name="e"/> for <paramref name="webhookId"/>, inserted as the relay does, and the wake-up it publishes.</summary>
+    protected async Task<Guid> RelayAsync(Guid webhookId, LifecycleEvent e)
+    {
+        var id = Guid.NewGuid();
+        var now = PostgresTime.Truncate(DateTime.UtcNow);
+        await Store.DeliveriesInsertAsync(new NewDelivery(id, webhookId, e.Owner, "1." + id.ToString("N"), e.Event, e.JobId,
+            JsonSerializer.Serialize(e), e.TraceParent, now, now), Ct);
+        var redis = Factory.Services.GetRequiredService<IConnectionMultiplexer>();
+        await redis.GetSubscriber().PublishAsync(Factory.Services.GetRequiredService<RedisKeys>().WebhookWakeChannel, "1");
+        return id;
+    }
 
     protected static Guid Id(JsonNode webhook) => Guid.Parse(webhook["id"]!.GetValue<string>());
 }
