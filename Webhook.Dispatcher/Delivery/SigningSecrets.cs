@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.DataProtection;
 namespace Webhook.Dispatcher.Delivery;
 
 /// <summary>
-/// Webhook signing secrets at rest (issue 9): protected with ASP.NET Core Data Protection before they are stored, and
+/// Webhook signing secrets at rest: protected with ASP.NET Core Data Protection before they are stored, and
 /// unprotected only to sign a delivery. The key ring is a directory (<c>WEBHOOK_SECRET_KEYS_DIR</c>) that every
 /// replica shares: a dispatcher with another ring cannot read the secrets, and says so.
 /// </summary>
