@@ -397,7 +397,7 @@ internal static class FuzzCases
             }
 
             return FuzzHttp.Request(op.Method, Encoding.ASCII.GetBytes(ctx.Resolve(target)), ctx.Host, headers, bytes);
-        });
+        }) { Caller = caller };
     }
 
     private static List<(string Name, byte[] Value)> Auth(FuzzContext ctx, FuzzCaller caller) =>
@@ -410,15 +410,46 @@ internal static class FuzzCases
     private static byte[]? Json(string? body, OpenApiOperation op) =>
         body is null ? null : Encoding.UTF8.GetBytes(op.Body?.IsArray == true ? $"[{body}]" : body);
 
+    /// <summary>
+    /// Seeded bodies that spoil two or three fields at once, each with a value that alone must be refused: the part
+    /// of the run that FUZZ_SEED varies beyond the order, and that grows with FUZZ_REQUESTS.
+    /// </summary>
+    public static IEnumerable<FuzzCase> Mixed(IReadOnlyList<OpenApiOperation> operations, Random random)
+    {
+        var withBodies = operations.Where(o => o.Body is { Fields.Count: > 1 } && ValidBodies.ContainsKey($"{o.Method} {o.Path}")).ToList();
+        while (withBodies.Count > 0)
+        {
+            var op = withBodies[random.Next(withBodies.Count)];
+            var spoiled = op.Body!.Fields.OrderBy(_ => random.Next()).Take(random.Next(2, 4)).Select(f =>
+            {
+                var values = HostileStrings.Where(h => f.Name != "payload" || h.Name != Huge).Select(h => h.Json)
+                    .Concat(f.Type == "integer" ? HostileNumbers.Select(n => Encoding.ASCII.GetBytes(n.Json)) : [])
+                    .Concat(f.Name == "payload" ? [] : WrongTypes(f.Type).Select(w => Encoding.ASCII.GetBytes(w.Json)))
+                    .ToList();
+                return (f.Name, values[random.Next(values.Count)]);
+            }).ToList();
+            var body = WithFields(ValidBodies[$"{op.Method} {op.Path}"], spoiled);
+            yield return Body("several hostile fields", op, op.Body.IsArray ? [(byte)'[', .. body, (byte)']'] : body, FuzzExpectation.Rejected);
+        }
+    }
+
     /// <summary>The valid body with <paramref name="field"/> set to <paramref name="json"/> (replaced when present, added when not).</summary>
-    private static byte[] WithField(string validBody, string field, byte[] json)
+    private static byte[] WithField(string validBody, string field, byte[] json) => WithFields(validBody, [(field, json)]);
+
+    private static byte[] WithFields(string validBody, IReadOnlyList<(string Name, byte[] Json)> fields)
     {
         var node = System.Text.Json.Nodes.JsonNode.Parse(validBody)!.AsObject();
-        node.Remove(field);
+        var bytes = new List<byte>();
+        foreach (var (name, json) in fields)
+        {
+            node.Remove(name);
+            bytes.AddRange(Encoding.UTF8.GetBytes(bytes.Count == 0 ? $"{{\"{name}\":" : $",\"{name}\":"));
+            bytes.AddRange(json);
+        }
+
         var rest = node.ToJsonString();
-        var prefix = Encoding.UTF8.GetBytes($"{{\"{field}\":");
-        var tail = rest == "{}" ? "}"u8.ToArray() : Encoding.UTF8.GetBytes("," + rest[1..]);
-        return [.. prefix, .. json, .. tail];
+        bytes.AddRange(rest == "{}" ? "}"u8.ToArray() : Encoding.UTF8.GetBytes("," + rest[1..]));
+        return [.. bytes];
     }
 
     private static string Head(byte[] bytes)

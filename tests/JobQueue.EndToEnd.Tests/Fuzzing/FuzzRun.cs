@@ -34,12 +34,13 @@ internal sealed class FuzzRun(FuzzContext context, int seed, int budget)
     public IReadOnlyCollection<FuzzOffence> Offences => _offences;
 
     /// <summary>
-    /// Up to the budget of cases, the same for the same seed: every protocol case and a seeded sample of the rest,
-    /// spread over every class so a small budget still touches each one.
+    /// Up to the budget of cases, the same for the same seed: the catalogue topped up from <paramref name="fill"/> to
+    /// the budget, or a seeded sample of it spread over every class, so a small budget still touches each one.
     /// </summary>
-    public List<FuzzCase> Choose(IReadOnlyList<FuzzCase> all)
+    public List<FuzzCase> Choose(IReadOnlyList<FuzzCase> all, IEnumerable<FuzzCase> fill)
     {
         var random = new Random(seed);
+        all = [.. all, .. fill.Take(Math.Max(0, budget - all.Count))];
         var byClass = all.GroupBy(c => c.Class).Select(g => new Queue<FuzzCase>(g.OrderBy(_ => random.Next()))).ToList();
         var chosen = new List<FuzzCase>();
         while (chosen.Count < budget && byClass.Any(q => q.Count > 0))
