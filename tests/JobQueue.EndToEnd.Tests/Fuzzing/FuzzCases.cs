@@ -125,6 +125,7 @@ internal static class FuzzCases
             {
                 // Not a WebSocket handshake: a plain GET must be a 400 in the envelope, never an upgrade.
                 cases.Add(Http("websocket without upgrade", op.Method, "/ws", FuzzExpectation.Rejected, null));
+                cases.AddRange(WebSocketCases());
                 continue;
             }
 
@@ -298,6 +299,24 @@ internal static class FuzzCases
 
         // JSON is UTF-8 whatever the charset parameter says (RFC 8259 8.1): a server may read it or refuse it (415).
         yield return Body("Content-Type with a charset", op, valid, FuzzExpectation.MayCreate, "application/json; charset=latin1");
+    }
+
+    /// <summary>Real WebSocket handshakes with hostile query credentials or frame types: refused before the upgrade.</summary>
+    private static IEnumerable<FuzzCase> WebSocketCases()
+    {
+        (string Query, bool WithKey)[] queries =
+        [
+            ("types=%00", true), ("types=job.nope", true), ("types=%ED%A0%80", true), ("api_key=%C3%A9", false),
+            ("api_key=%00", false), ("token=%00.%00.%00", false), ("token=" + new string('t', 4000), false), ("", false),
+        ];
+        foreach (var (query, withKey) in queries)
+        {
+            yield return new FuzzCase("hostile websocket handshake", "GET", "/ws?" + query, "", FuzzExpectation.Rejected, (ctx, _) =>
+                Encoding.ASCII.GetBytes(
+                    $"GET /ws?{query} HTTP/1.1\r\nHost: {ctx.Host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                    $"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+                    (withKey ? $"X-API-Key: {ctx.TenantKey}\r\n" : "") + "\r\n"));
+        }
     }
 
     /// <summary>Methods an operation does not have, on the paths every service shares (/health, /alive, /metrics) and on each API path.</summary>
