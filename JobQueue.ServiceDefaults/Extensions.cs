@@ -101,6 +101,9 @@ public static class ServiceDefaultsExtensions
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        // The standard resilience handler logs each attempt of every client call at Information: one line per OTLP
+        // export, every few seconds, in every service. Retries and breaks are Warning and still show.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
 
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var telemetry = builder.Services.AddOpenTelemetry()
@@ -126,8 +129,16 @@ public static class ServiceDefaultsExtensions
                 .AddHttpClientInstrumentation()
                 .AddNpgsql());
 
-        // OTLP only when an endpoint is configured, as Aspire's ServiceDefaults do.
+        // OTLP only when an endpoint is configured, as Aspire's ServiceDefaults do. The exporters retry on their own
+        // schedule and report through their EventSource: without the resilience handler a collector that is away
+        // costs no warning lines in the services' logs.
         telemetry.UseOtlpExporter();
+        foreach (var exporterClient in (string[])["OtlpTraceExporter", "OtlpMetricExporter", "OtlpLogExporter"])
+        {
+#pragma warning disable EXTEXP0001 // evaluation API; the stable alternative would be to give up the defaults for every client
+            builder.Services.AddHttpClient(exporterClient).RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        }
 
         return builder;
     }
@@ -143,11 +154,12 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// <c>/health</c> (Postgres and Redis reachable: 200, else 503, in the envelope as the original),
-    /// <c>/alive</c> (the process answers) and <c>/metrics</c> (Prometheus text; GET and HEAD only, anything else
-    /// 405; behind <see cref="MetricsAccessMiddleware"/>).
+    /// <c>/alive</c> (the process answers) and <c>/metrics</c> (Prometheus text, behind
+    /// <see cref="MetricsAccessMiddleware"/>); all three GET and HEAD only, anything else 405.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        app.UseMiddleware<ReadOnlyEndpointsMiddleware>();
         app.MapHealthChecks("/health", new HealthCheckOptions
         {
             Predicate = r => r.Tags.Contains("ready") || r.Tags.Contains("live"),
@@ -161,12 +173,14 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// The HTTP pipeline every API shares: request id, the JSON envelope for errors (including 404/405 and
-    /// unhandled exceptions) and 503 when Postgres or Redis is unreachable.
+    /// unhandled exceptions), 503 when Postgres or Redis is unreachable, and 400 for header or query text that
+    /// cannot travel further (not ASCII, NUL).
     /// </summary>
     public static WebApplication UseJobQueueApiDefaults(this WebApplication app)
     {
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseMiddleware<ErrorEnvelopeMiddleware>();
+        app.UseMiddleware<HeaderTextMiddleware>();
         app.UseMiddleware<NulInRequestMiddleware>();
         app.UseStatusCodePages(StatusCodeEnvelope.WriteAsync);
         return app;

@@ -14,10 +14,13 @@ internal static class Extensions
 {
     /// <summary>
     /// YARP with routes and clusters built in code from the <c>services:&lt;name&gt;:http:&lt;i&gt;</c> addresses, the
-    /// request id forwarded, a /health check per configured service, and per-caller rate limits.
+    /// request id forwarded, a /health check per configured service, per-caller rate limits, and Kestrel's own
+    /// rejections of unparsable requests in the envelope (<see cref="KestrelRejectionEnvelope"/>).
     /// </summary>
     public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
     {
+        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(KestrelRejectionEnvelope.Use));
+        builder.Logging.AddFilter("Yarp.ReverseProxy.Forwarder.HttpForwarder", LogLevel.Error);
         var trustedProxies = TrustedProxies.Parse(builder.Configuration[TrustedProxies.Setting]);
         builder.Services.AddSingleton(trustedProxies);
         builder.Services.Configure<ForwardedHeadersOptions>(trustedProxies.Configure);
@@ -122,15 +125,21 @@ internal static class Extensions
         await next();
 
         var error = ctx.GetForwarderErrorFeature();
-        if (error is null || ctx.Response.HasStarted || ctx.RequestAborted.IsCancellationRequested)
+        if (error is null || ctx.RequestAborted.IsCancellationRequested)
         {
             return;
         }
 
         var service = ctx.GetReverseProxyFeature().Route.Config.ClusterId ?? "the service";
         var (status, message) = Describe(error, service);
-        // YARP has already logged the failure with its exception; this only shapes the answer.
-        await ApiResults.WriteErrorAsync(ctx, status, message);
+        // YARP's own log of the failure (15 KB with its stack trace, for a client's bad upload too) is filtered out in
+        // AddGateway; this is the one line that says what happened.
+        var logger = ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Api.Gateway.Forwarding");
+        Log.ForwardFailed(logger, ctx.Request.Method, ctx.Request.Path, status, error.Error, error.Exception?.GetBaseException().Message ?? message);
+        if (!ctx.Response.HasStarted)
+        {
+            await ApiResults.WriteErrorAsync(ctx, status, message);
+        }
     }
 
     private static (int Status, string Message) Describe(IForwarderErrorFeature error, string service)

@@ -7,7 +7,7 @@ namespace JobQueue.Core.Cron;
 /// field, told apart by the field count so that nobody has to set a flag. Parsing is NCrontab's; its message is
 /// what a caller sees when an expression is refused.
 /// </summary>
-public sealed class CronExpression
+public sealed partial class CronExpression
 {
     private readonly CrontabSchedule _schedule;
 
@@ -33,6 +33,13 @@ public sealed class CronExpression
         if (fields is not (5 or 6))
         {
             error = $"invalid cron expression '{trimmed}': expected 5 fields (minute hour day month weekday) or 6 with seconds first, got {fields}";
+            return null;
+        }
+
+        // NCrontab parses a step of 0 (*/0) without complaint, though no schedule steps by nothing: refuse it.
+        if (ZeroStep().IsMatch(trimmed))
+        {
+            error = $"invalid cron expression '{trimmed}': a step (/N) must be at least 1";
             return null;
         }
 
@@ -63,6 +70,9 @@ public sealed class CronExpression
 
         return new CronExpression(trimmed, schedule, fields == 6);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"/0+(?![0-9])")]
+    private static partial System.Text.RegularExpressions.Regex ZeroStep();
 
     private static readonly DateTime CycleStart = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
     private static readonly DateTime CycleEnd = CycleStart.AddYears(400);

@@ -17,10 +17,32 @@ public sealed class RequestIdMiddleware(RequestDelegate next)
     public Task InvokeAsync(HttpContext ctx)
     {
         var incoming = ctx.Request.Headers[Header].ToString();
-        var id = incoming.Length is > 0 and <= 128 ? incoming : Guid.NewGuid().ToString("N");
+        var id = IsEchoable(incoming) ? incoming : Guid.NewGuid().ToString("N");
         ctx.Items[ItemKey] = id;
         ctx.Response.Headers[Header] = id;
         return next(ctx);
+    }
+
+    /// <summary>
+    /// Visible ASCII only, at most 128 characters: Kestrel throws when a response header holds anything else, so an
+    /// id such as <c>café</c> is replaced, not echoed into a 500.
+    /// </summary>
+    private static bool IsEchoable(string id)
+    {
+        if (id.Length is 0 or > 128)
+        {
+            return false;
+        }
+
+        foreach (var c in id)
+        {
+            if (c is < '!' or > '~')
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The request id of this request (made on demand if the middleware did not run).</summary>
@@ -63,6 +85,71 @@ public sealed class NulInRequestMiddleware(RequestDelegate next)
         return ctx.Request.Path.Value?.Contains('\0', StringComparison.Ordinal) == true
             ? ApiResults.WriteErrorAsync(ctx, StatusCodes.Status400BadRequest, "the path must not contain the NUL character (%00)")
             : next(ctx);
+    }
+}
+
+/// <summary>
+/// Refuses a request header whose value is not ASCII before anything reads it. Kestrel accepts such bytes (it decodes
+/// a header as UTF-8 when it is not ASCII), but HttpClient refuses to send them, so the gateway's forward failed and
+/// a client's <c>User-Agent: café</c> came back as 502 "jobs-api is unavailable" with a stack trace in the log.
+/// A credential header that is not ASCII cannot match any key: 401, as for any other wrong key. One warning line.
+/// </summary>
+public sealed partial class HeaderTextMiddleware(RequestDelegate next, ILogger<HeaderTextMiddleware> logger)
+{
+    public Task InvokeAsync(HttpContext ctx)
+    {
+        foreach (var (name, values) in ctx.Request.Headers)
+        {
+            foreach (var value in values)
+            {
+                if (value is null || System.Text.Ascii.IsValid(value))
+                {
+                    continue;
+                }
+
+                LogNonAscii(logger, ctx.Request.Method, ctx.Request.Path, name);
+                return IsCredential(name)
+                    ? ApiResults.WriteErrorAsync(ctx, StatusCodes.Status401Unauthorized, $"invalid credentials: the {name} header holds characters that are not ASCII")
+                    : ApiResults.WriteErrorAsync(ctx, StatusCodes.Status400BadRequest, $"header '{name}' must be ASCII: it holds other characters");
+            }
+        }
+
+        return next(ctx);
+    }
+
+    private static bool IsCredential(string name) =>
+        name.Equals("X-API-Key", StringComparison.OrdinalIgnoreCase) || name.Equals("Authorization", StringComparison.OrdinalIgnoreCase);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} refused: header {Header} is not ASCII")]
+    private static partial void LogNonAscii(ILogger logger, string method, string path, string header);
+}
+
+/// <summary>
+/// <c>/health</c>, <c>/alive</c> and <c>/metrics</c> are read-only: any method but GET and HEAD is 405. The endpoints
+/// the framework maps for them accept every method, and method metadata on them would only hand a POST to the
+/// gateway's catch-all proxy route (a 503 from the dashboard's cluster), so the rule is middleware.
+/// </summary>
+public sealed class ReadOnlyEndpointsMiddleware(RequestDelegate next)
+{
+    public static readonly string[] Paths = ["/health", "/alive", "/metrics"];
+
+    public Task InvokeAsync(HttpContext ctx)
+    {
+        if (HttpMethods.IsGet(ctx.Request.Method) || HttpMethods.IsHead(ctx.Request.Method))
+        {
+            return next(ctx);
+        }
+
+        foreach (var path in Paths)
+        {
+            if (ctx.Request.Path.Equals(path, StringComparison.OrdinalIgnoreCase))
+            {
+                ctx.Response.Headers.Allow = "GET, HEAD";
+                return ApiResults.WriteErrorAsync(ctx, StatusCodes.Status405MethodNotAllowed, $"method {ctx.Request.Method} is not allowed on {path}: only GET");
+            }
+        }
+
+        return next(ctx);
     }
 }
 

@@ -39,9 +39,8 @@ public sealed record MetricsAccess(string Token, bool OpenWithoutToken)
 
 /// <summary>
 /// Applies <see cref="MetricsAccess"/> before anything writes <c>/metrics</c> (the exporter's endpoint, and on the
-/// gateway the system section, which is middleware and would otherwise answer without the endpoint's consent), and
-/// answers any method but GET and HEAD with 405: the exporter maps its endpoint for every method, and method metadata
-/// on it would only hand a POST to the gateway's catch-all proxy route (a 503 from the dashboard's cluster).
+/// gateway the system section, which is middleware and would otherwise answer without the endpoint's consent). Methods
+/// other than GET and HEAD never get here (<see cref="ReadOnlyEndpointsMiddleware"/>).
 /// </summary>
 public sealed class MetricsAccessMiddleware(RequestDelegate next, MetricsAccess access)
 {
@@ -52,12 +51,6 @@ public sealed class MetricsAccessMiddleware(RequestDelegate next, MetricsAccess 
         if (!ctx.Request.Path.Equals(Path, StringComparison.OrdinalIgnoreCase))
         {
             return next(ctx);
-        }
-
-        if (!HttpMethods.IsGet(ctx.Request.Method) && !HttpMethods.IsHead(ctx.Request.Method))
-        {
-            ctx.Response.Headers.Allow = "GET, HEAD";
-            return ApiResults.WriteErrorAsync(ctx, StatusCodes.Status405MethodNotAllowed, $"method {ctx.Request.Method} is not allowed on {Path}: only GET");
         }
 
         if (access.Refusal(ctx.Request) is not { } refusal)

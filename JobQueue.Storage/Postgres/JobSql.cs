@@ -1,4 +1,5 @@
 using JobQueue.Core.Events;
+using JobQueue.Core.Jobs;
 
 namespace JobQueue.Storage.Postgres;
 
@@ -40,10 +41,10 @@ internal static class JobSql
     // only be planned on jobs_pkey, never as a scan of jobs_waiting_idx (which grows with the backlog) or of
     // jobs_running_lease_idx, whatever the statistics say.
     public static readonly string Claim =
-        """
+        $"""
         WITH claimed AS (
         UPDATE jobs
-        SET status = 'running', attempts = attempts + 1, started_at = @now, worker_id = @worker_id,
+        SET status = {JobTransitions.Claim.TargetSql}, attempts = attempts + 1, started_at = @now, worker_id = @worker_id,
             lease_until = @lease_until, cancel_requested = false
         WHERE id = ANY(@ids) AND status = ANY(@from) AND scheduled_at <= @now + interval '1 second'
         RETURNING id, owner, type, payload::text AS payload, status, attempts, max_attempts, queue_name, priority,
@@ -55,24 +56,24 @@ internal static class JobSql
         """;
 
     public static readonly string Complete =
-        """
+        $"""
         WITH done AS (
         UPDATE jobs j
-        SET status = 'completed', completed_at = @now, result = u.result::jsonb, lease_until = NULL, error_message = NULL,
+        SET status = {JobTransitions.Complete.TargetSql}, completed_at = @now, result = u.result::jsonb, lease_until = NULL, error_message = NULL,
             expires_at = CASE WHEN j.ttl_seconds IS NULL THEN NULL ELSE @now + make_interval(secs => j.ttl_seconds) END
         FROM unnest(@ids, @attempts, @results) AS u(id, attempt, result)
-        WHERE j.id = u.id AND j.status = @running AND j.attempts = u.attempt AND j.worker_id = @worker_id
+        WHERE j.id = u.id AND j.status = ANY(@from) AND j.attempts = u.attempt AND j.worker_id = @worker_id
         RETURNING j.id, j.owner, j.type, j.queue_name, j.priority, j.status, j.attempts, j.max_attempts, j.started_at, j.trace_parent)
         """ + EventSql.Emit(EventNames.JobCompleted, "done", ts: "@now", workerId: "@worker_id", millis: RanFor("@now")) + """
         SELECT id FROM done
         """;
 
     public static readonly string Fail =
-        """
+        $"""
         WITH failed AS (
         UPDATE jobs
-        SET status = 'failed', scheduled_at = @retry_at, error_message = @error, lease_until = NULL
-        WHERE id = @id AND status = @running AND attempts = @attempt AND worker_id = @worker_id
+        SET status = {JobTransitions.Fail.TargetSql}, scheduled_at = @retry_at, error_message = @error, lease_until = NULL
+        WHERE id = @id AND status = ANY(@from) AND attempts = @attempt AND worker_id = @worker_id
         RETURNING id, owner, type, queue_name, priority, status, attempts, max_attempts, started_at, trace_parent)
         """ + EventSql.Emit(EventNames.JobFailed, "failed", ts: "now()", workerId: "@worker_id",
             error: "@error::text", retryAt: "@retry_at", millis: RanFor("now()")) + """
@@ -81,10 +82,10 @@ internal static class JobSql
 
     // Dead: the attempt is settled and the DLQ entry written in one statement, so neither exists without the other.
     public static readonly string Kill =
-        """
+        $"""
         WITH dead AS (
             UPDATE jobs
-            SET status = 'dead', completed_at = @now, error_message = @error, lease_until = NULL,
+            SET status = {JobTransitions.Kill.TargetSql}, completed_at = @now, error_message = @error, lease_until = NULL,
                 expires_at = CASE WHEN ttl_seconds IS NULL THEN NULL ELSE @now + make_interval(secs => ttl_seconds) END
             WHERE id = @id AND status = ANY(@from) AND attempts = @attempt AND (@worker_id::text IS NULL OR worker_id = @worker_id)
             RETURNING *)
@@ -98,22 +99,22 @@ internal static class JobSql
         """;
 
     public static readonly string MarkCancelled =
-        """
+        $"""
         WITH cancelled AS (
         UPDATE jobs
-        SET status = 'cancelled', completed_at = @now, lease_until = NULL, error_message = COALESCE(@error, error_message),
+        SET status = {JobTransitions.CancelRunning.TargetSql}, completed_at = @now, lease_until = NULL, error_message = COALESCE(@error, error_message),
             expires_at = CASE WHEN ttl_seconds IS NULL THEN NULL ELSE @now + make_interval(secs => ttl_seconds) END
-        WHERE id = @id AND status = @running AND attempts = @attempt AND worker_id = @worker_id
+        WHERE id = @id AND status = ANY(@from) AND attempts = @attempt AND worker_id = @worker_id
         RETURNING id, owner, type, queue_name, priority, status, attempts, max_attempts, started_at, error_message, trace_parent)
         """ + EventSql.Emit(EventNames.JobCancelled, "cancelled", ts: "@now", workerId: "@worker_id", error: "error_message", millis: RanFor("@now")) + """
         SELECT id FROM cancelled
         """;
 
     public static readonly string CancelWaiting =
-        """
+        $"""
         WITH cancelled AS (
         UPDATE jobs
-        SET status = 'cancelled', completed_at = @now, lease_until = NULL,
+        SET status = {JobTransitions.CancelWaiting.TargetSql}, completed_at = @now, lease_until = NULL,
             expires_at = CASE WHEN ttl_seconds IS NULL THEN NULL ELSE @now + make_interval(secs => ttl_seconds) END
         WHERE id = @id AND (@owner::text IS NULL OR owner = @owner) AND status = ANY(@from)
         RETURNING id, owner, type, queue_name, priority, status, attempts, max_attempts, trace_parent)
@@ -129,12 +130,12 @@ internal static class JobSql
         """;
 
     // Hand back on shutdown: the attempt did not happen, so it is not counted.
-    public const string HandBack =
-        """
+    public static readonly string HandBack =
+        $"""
         UPDATE jobs j
-        SET status = 'pending', attempts = j.attempts - 1, worker_id = NULL, lease_until = NULL, started_at = NULL, scheduled_at = @now
+        SET status = {JobTransitions.HandBack.TargetSql}, attempts = j.attempts - 1, worker_id = NULL, lease_until = NULL, started_at = NULL, scheduled_at = @now
         FROM unnest(@ids, @attempts) AS u(id, attempt)
-        WHERE j.id = u.id AND j.status = @running AND j.attempts = u.attempt AND j.worker_id = @worker_id
+        WHERE j.id = u.id AND j.status = ANY(@from) AND j.attempts = u.attempt AND j.worker_id = @worker_id
         RETURNING j.id, j.queue_name, j.priority, j.scheduled_at
         """;
 
@@ -145,17 +146,18 @@ internal static class JobSql
         RETURNING id, cancel_requested
         """;
 
-    // Lease rescue, part 1: attempts left -> back to pending at once (the worker died; its attempt counts).
+    // Lease rescue, part 1: attempts left -> back to pending at once (the worker died; its attempt counts). The
+    // sources are literals here, unlike the worker's statements: this scan should be planned on jobs_running_lease_idx.
     public static readonly string RescueToPending =
-        """
+        $"""
         WITH expired AS (
             SELECT id FROM jobs
-            WHERE status = 'running' AND lease_until < @now AND attempts < max_attempts
+            WHERE {JobTransitions.Rescue.SourcesSql()} AND lease_until < @now AND attempts < max_attempts
             ORDER BY lease_until LIMIT @limit
             FOR UPDATE SKIP LOCKED),
         rescued AS (
         UPDATE jobs j
-        SET status = 'pending', scheduled_at = @now, lease_until = NULL,
+        SET status = {JobTransitions.Rescue.TargetSql}, scheduled_at = @now, lease_until = NULL,
             error_message = 'lease expired: worker ' || COALESCE(j.worker_id, '?') || ' stopped heartbeating', worker_id = NULL
         FROM expired WHERE j.id = expired.id
         RETURNING j.id, j.owner, j.type, j.queue_name, j.priority, j.status, j.attempts, j.max_attempts, j.scheduled_at,
@@ -165,32 +167,33 @@ internal static class JobSql
         """;
 
     // Lease rescue, part 2: attempts spent -> the ids to kill (each through Kill, so each gets its DLQ entry).
-    public const string ExpiredWithoutAttempts =
-        """
+    public static readonly string ExpiredWithoutAttempts =
+        $"""
         SELECT id, attempts FROM jobs
-        WHERE status = 'running' AND lease_until < @now AND attempts >= max_attempts
+        WHERE {JobTransitions.Kill.SourcesSql()} AND lease_until < @now AND attempts >= max_attempts
         ORDER BY lease_until LIMIT @limit
         """;
 
-    public const string WaitingPage =
-        """
+    // What the index holds: the jobs a worker may claim.
+    public static readonly string WaitingPage =
+        $"""
         SELECT id, queue_name, priority, scheduled_at FROM jobs
-        WHERE status IN ('pending', 'failed') AND (scheduled_at, id) > (@after_at, @after_id) AND scheduled_at <= @until
+        WHERE {JobTransitions.Claim.SourcesSql()} AND (scheduled_at, id) > (@after_at, @after_id) AND scheduled_at <= @until
         ORDER BY scheduled_at, id
         LIMIT @limit
         """;
 
-    public const string WaitingByIds =
-        """
+    public static readonly string WaitingByIds =
+        $"""
         SELECT id, queue_name, priority, scheduled_at FROM jobs
-        WHERE id = ANY(@ids) AND status IN ('pending', 'failed')
+        WHERE id = ANY(@ids) AND {JobTransitions.Claim.SourcesSql()}
         """;
 
     public static readonly string Retry =
-        """
+        $"""
         WITH retried AS (
         UPDATE jobs
-        SET status = 'pending', attempts = 0, scheduled_at = @now, completed_at = NULL, started_at = NULL,
+        SET status = {JobTransitions.Retry.TargetSql}, attempts = 0, scheduled_at = @now, completed_at = NULL, started_at = NULL,
             worker_id = NULL, lease_until = NULL, expires_at = NULL, cancel_requested = false
         WHERE id = @id AND (@owner::text IS NULL OR owner = @owner) AND status = ANY(@from)
         RETURNING *)

@@ -5,9 +5,6 @@ namespace JobQueue.Storage.Postgres;
 
 public sealed partial class PostgresJobStore
 {
-    private static readonly string[] ClaimableFrom = JobTransitions.SourcesOf(JobStatus.Running)
-        .Where(s => s != JobStatus.Running.ToWire()).ToArray();
-
     /// <summary>Passed as a parameter rather than written in the SQL: see the note on <see cref="JobSql.Claim"/>.</summary>
     private static readonly string RunningStatus = JobStatus.Running.ToWire();
 
@@ -24,7 +21,7 @@ public sealed partial class PostgresJobStore
 
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var rows = await conn.QueryAsync<ClaimedJob>(Cmd(JobSql.Claim,
-            new { ids = p.Ids.ToArray(), from = ClaimableFrom, now = p.Now, worker_id = p.WorkerId, lease_until = p.LeaseUntil }, ct));
+            new { ids = p.Ids.ToArray(), from = JobTransitions.Claim.FromWire, now = p.Now, worker_id = p.WorkerId, lease_until = p.LeaseUntil }, ct));
         return rows.AsList();
     }
 

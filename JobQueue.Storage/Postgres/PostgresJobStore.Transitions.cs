@@ -6,10 +6,6 @@ namespace JobQueue.Storage.Postgres;
 
 public sealed partial class PostgresJobStore
 {
-    private static readonly string[] CancellableWaiting = [JobStatus.Pending.ToWire(), JobStatus.Failed.ToWire()];
-    private static readonly string[] RetryableFrom = [JobStatus.Failed.ToWire(), JobStatus.Dead.ToWire()];
-    private static readonly string[] KillableFrom = [JobStatus.Running.ToWire()];
-
     /// <summary>
     /// Completes attempts in one statement. Returns the ids that were still this worker's running attempt; the
     /// others lost their lease meanwhile (rescued and maybe re-run), and their late answer is refused.
@@ -21,7 +17,6 @@ public sealed partial class PostgresJobStore
             return [];
         }
 
-        JobTransitions.EnsureCanMove(JobStatus.Running, JobStatus.Completed);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var ids = await conn.QueryAsync<Guid>(Cmd(JobSql.Complete, new
         {
@@ -30,7 +25,7 @@ public sealed partial class PostgresJobStore
             results = completions.Select(c => c.Result).ToArray(),
             worker_id = workerId,
             now,
-            running = RunningStatus,
+            from = JobTransitions.Complete.FromWire,
         }, ct));
         return ids.AsList();
     }
@@ -38,24 +33,22 @@ public sealed partial class PostgresJobStore
     /// <summary>Records a failed attempt that will be retried; null when the lease was lost (answer refused).</summary>
     public async Task<QueueEntry?> JobsFailAsync(JobsFailParams p, CancellationToken ct)
     {
-        JobTransitions.EnsureCanMove(JobStatus.Running, JobStatus.Failed);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var row = await conn.QuerySingleOrDefaultAsync<(string Queue, short Priority)?>(Cmd(JobSql.Fail,
-            new { id = p.Id, attempt = p.Attempt, worker_id = p.WorkerId, error = Truncate(p.Error), retry_at = p.RetryAt, running = RunningStatus }, ct));
+            new { id = p.Id, attempt = p.Attempt, worker_id = p.WorkerId, error = Truncate(p.Error), retry_at = p.RetryAt, from = JobTransitions.Fail.FromWire }, ct));
         return row is { } r ? new QueueEntry(p.Id, r.Queue, r.Priority, p.RetryAt) : null;
     }
 
     /// <summary>Marks the job dead and writes its DLQ entry atomically; returns the entry id, or null when the lease was lost.</summary>
     public async Task<Guid?> JobsKillAsync(JobsKillParams p, CancellationToken ct)
     {
-        JobTransitions.EnsureCanMove(JobStatus.Running, JobStatus.Dead);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         return await conn.QuerySingleOrDefaultAsync<Guid?>(Cmd(JobSql.Kill, new
         {
             id = p.Id,
             attempt = p.Attempt,
             worker_id = p.WorkerId,
-            from = KillableFrom,
+            from = JobTransitions.Kill.FromWire,
             error = Truncate(p.Error),
             now = p.Now,
             dlq_id = Guid.CreateVersion7(),
@@ -66,9 +59,8 @@ public sealed partial class PostgresJobStore
     /// <summary>Ends a running attempt as cancelled (its handler saw the token fire); false when the lease was lost.</summary>
     public async Task<bool> JobsMarkCancelledAsync(Guid id, int attempt, string workerId, DateTime now, string? error, CancellationToken ct)
     {
-        JobTransitions.EnsureCanMove(JobStatus.Running, JobStatus.Cancelled);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return await conn.ExecuteScalarAsync<Guid?>(Cmd(JobSql.MarkCancelled, new { id, attempt, worker_id = workerId, now, error, running = RunningStatus }, ct)) is not null;
+        return await conn.ExecuteScalarAsync<Guid?>(Cmd(JobSql.MarkCancelled, new { id, attempt, worker_id = workerId, now, error, from = JobTransitions.CancelRunning.FromWire }, ct)) is not null;
     }
 
     /// <summary>
@@ -77,9 +69,8 @@ public sealed partial class PostgresJobStore
     /// </summary>
     public async Task<(CancelOutcome Outcome, string? Queue)> JobsCancelAsync(Guid id, string? owner, DateTime now, CancellationToken ct)
     {
-        JobTransitions.EnsureCanMove(JobStatus.Pending, JobStatus.Cancelled);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var queue = await conn.ExecuteScalarAsync<string?>(Cmd(JobSql.CancelWaiting, new { id, owner, now, from = CancellableWaiting }, ct));
+        var queue = await conn.ExecuteScalarAsync<string?>(Cmd(JobSql.CancelWaiting, new { id, owner, now, from = JobTransitions.CancelWaiting.FromWire }, ct));
         if (queue is not null)
         {
             return (CancelOutcome.Cancelled, queue);
@@ -102,10 +93,9 @@ public sealed partial class PostgresJobStore
             return [];
         }
 
-        JobTransitions.EnsureCanMove(JobStatus.Running, JobStatus.Pending);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var rows = await conn.QueryAsync<(Guid Id, string Queue, short Priority, DateTime At)>(Cmd(JobSql.HandBack,
-            new { ids = jobs.Select(j => j.Id).ToArray(), attempts = jobs.Select(j => j.Attempt).ToArray(), worker_id = workerId, now, running = RunningStatus }, ct));
+            new { ids = jobs.Select(j => j.Id).ToArray(), attempts = jobs.Select(j => j.Attempt).ToArray(), worker_id = workerId, now, from = JobTransitions.HandBack.FromWire }, ct));
         return rows.Select(r => new QueueEntry(r.Id, r.Queue, r.Priority, r.At)).ToList();
     }
 
@@ -115,10 +105,9 @@ public sealed partial class PostgresJobStore
     /// </summary>
     public async Task<(Job? Job, string? CurrentStatus)> JobsRetryAsync(Guid id, string? owner, DateTime now, CancellationToken ct)
     {
-        JobTransitions.EnsureCanMove(JobStatus.Dead, JobStatus.Pending);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var job = await conn.QuerySingleOrDefaultAsync<Job>(Cmd(JobSql.Retry, new { id, owner, now, from = RetryableFrom }, ct, tx));
+        var job = await conn.QuerySingleOrDefaultAsync<Job>(Cmd(JobSql.Retry, new { id, owner, now, from = JobTransitions.Retry.FromWire }, ct, tx));
         if (job is null)
         {
             var status = await conn.ExecuteScalarAsync<string?>(Cmd(JobSql.StatusOf, new { id, owner }, ct, tx));

@@ -2,9 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using JobQueue.Testing;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Api.Gateway.Tests;
 
@@ -35,9 +32,7 @@ public sealed class ForwardedForTests
             ["RATE_LIMIT_AUTH_BURST"] = Burst.ToString(CultureInfo.InvariantCulture),
             ["TRUSTED_PROXIES"] = "127.0.0.2, 127.0.1.0/24",
         });
-        _factory.UseKestrel(0);
-        _factory.StartServer();
-        _gateway = new Uri(_factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        _gateway = _factory.StartOnKestrel();
     }
 
     [OneTimeTearDown]

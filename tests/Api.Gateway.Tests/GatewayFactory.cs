@@ -1,6 +1,9 @@
 using JobQueue.Testing;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Api.Gateway.Tests;
 
@@ -18,6 +21,14 @@ public sealed class GatewayFactory(
     string environment = "Development") : WebApplicationFactory<Program>
 {
     public string RedisPrefix { get; } = TestRedisPrefix.New();
+
+    /// <summary>Starts the gateway on real Kestrel at a free port (for raw sockets and distinct peer addresses); its address.</summary>
+    public Uri StartOnKestrel()
+    {
+        UseKestrel(0);
+        StartServer();
+        return new Uri(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

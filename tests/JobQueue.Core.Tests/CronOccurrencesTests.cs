@@ -244,6 +244,8 @@ public sealed class CronScheduleTests
     [TestCase("*/2147483648 * * * *", "invalid cron expression")]
     [TestCase("0 */99999999999 * * *", "invalid cron expression")]
     [TestCase("0-2147483648 * * * *", "invalid cron expression")]
+    [TestCase("*/0 * * * *", "invalid cron expression")]
+    [TestCase("0 1-5/0 * * *", "invalid cron expression")]
     [TestCase("0 0 30 2 *", "never fires")]
     [TestCase("0 0 31 4,6,9,11 *", "never fires")]
     [TestCase("0 0 0 30 2 *", "never fires")]

@@ -240,6 +240,7 @@ public sealed class CronApiTests
     [TestCase("""{"cron_expression":"*/2147483648 * * * *"}""", HttpStatusCode.UnprocessableEntity, "invalid cron expression '*/2147483648 * * * *'")]
     [TestCase("""{"cron_expression":"0 0 30 2 *"}""", HttpStatusCode.UnprocessableEntity, "never fires")]
     [TestCase("""{"cron_expression":"0 0 31 11 *"}""", HttpStatusCode.UnprocessableEntity, "never fires")]
+    [TestCase("""{"cron_expression":"*/0 * * * *"}""", HttpStatusCode.UnprocessableEntity, "invalid cron expression '*/0 * * * *'")]
     [TestCase("""{"name":"\u0000"}""", HttpStatusCode.UnprocessableEntity, "'name' must not contain the NUL character")]
     public async Task Patch_IsRefused_WithTheReason(string json, HttpStatusCode expected, string reason)
     {
