@@ -25,6 +25,9 @@ internal sealed record FuzzCase(string Class, string Method, string Target, stri
 {
     public FuzzCaller Caller { get; init; } = FuzzCaller.Tenant;
 
+    /// <summary>The one 5xx this case may get, when HTTP itself names a 5xx for the client's mistake (505).</summary>
+    public int? Allowed5xx { get; init; }
+
     public override string ToString() => $"{Method} {Target} [{Caller}] {BodyHead}";
 }
 
@@ -366,7 +369,11 @@ internal static class FuzzCases
         yield return Raw("bad request line", "GARBAGE", (ctx, _) => "GARBAGE\r\n\r\n"u8.ToArray());
         yield return Raw("bad request line", "GET / HTTP/1.1 extra", (ctx, _) => Encoding.ASCII.GetBytes($"GET /api/v1/jobs HTTP/1.1 extra\r\nHost: {ctx.Host}\r\n\r\n"));
         yield return Raw("bad request line", "GET  HTTP/1.1", (ctx, _) => Encoding.ASCII.GetBytes($"GET  HTTP/1.1\r\nHost: {ctx.Host}\r\n\r\n"));
-        yield return Raw("HTTP/9.9", "GET /api/v1/jobs HTTP/9.9", (ctx, _) => Encoding.ASCII.GetBytes($"GET /api/v1/jobs HTTP/9.9\r\nHost: {ctx.Host}\r\nConnection: close\r\n\r\n"));
+        yield return Raw("HTTP/9.9", "GET /api/v1/jobs HTTP/9.9", (ctx, _) => Encoding.ASCII.GetBytes($"GET /api/v1/jobs HTTP/9.9\r\nHost: {ctx.Host}\r\nConnection: close\r\n\r\n")) with
+        {
+            // RFC 9110 15.6.6: 505 is the answer to a version the server does not support; in the envelope like any error.
+            Allowed5xx = 505,
+        };
         yield return Raw("bad header bytes", "header name with a space", (ctx, _) => Encoding.ASCII.GetBytes($"GET /api/v1/jobs HTTP/1.1\r\nHost: {ctx.Host}\r\nBad Header: x\r\nConnection: close\r\n\r\n"));
         yield return Raw("bad header bytes", "control byte in a header name", (ctx, _) => [.. Encoding.ASCII.GetBytes($"GET /api/v1/jobs HTTP/1.1\r\nHost: {ctx.Host}\r\nX-"), 0x01, .. "A: y\r\nConnection: close\r\n\r\n"u8]);
         yield return Raw("bad header bytes", "NUL in a header value", (ctx, _) => [.. Encoding.ASCII.GetBytes($"GET /api/v1/jobs HTTP/1.1\r\nHost: {ctx.Host}\r\nX-A: a"), 0x00, .. "b\r\nConnection: close\r\n\r\n"u8]);
