@@ -54,6 +54,8 @@ public sealed class FuzzTests
         TestContext.Progress.WriteLine($"Fuzz: {chosen.Count} requests over {operations.Count} operations, FUZZ_SEED={seed}");
         using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(3));
 
+        var logFrom = _sut.LogLines.Count;
+
         // Rejected requests (and reads) first, alone, so any row that appears meanwhile is theirs.
         var before = await CountRowsAsync();
         await run.SendAsync([.. chosen.Where(c => c.Expectation != FuzzExpectation.MayCreate)], parallelism: 8, bound.Token);
@@ -63,11 +65,21 @@ public sealed class FuzzTests
         await run.SendAsync([.. chosen.Where(c => c.Expectation == FuzzExpectation.MayCreate)], parallelism: 8, bound.Token);
 
         using var health = await _sut.CreateClient(null).GetAsync("/health");
+        // Issue 9: a client error is one warning line, never an error with a stack trace that fills the log.
+        var logErrors = _sut.LogLines.Skip(logFrom).Where(IsErrorLogLine).Take(20).ToList();
         using (Assert.EnterMultipleScope())
         {
             Assert.That(run.Offences.Count == 0 && created.Length == 0, Is.True, run.Report(created));
+            Assert.That(logErrors, Is.Empty, $"errors logged during the fuzz (FUZZ_SEED={seed}):{Environment.NewLine}{string.Join(Environment.NewLine, logErrors)}");
             Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.OK), $"the system is not healthy after the fuzz (FUZZ_SEED={seed})");
         }
+    }
+
+    private static bool IsErrorLogLine(string line)
+    {
+        var message = line.Split('|', 2) is [_, var rest] ? rest.TrimStart() : line.TrimStart();
+        return message.StartsWith("fail:", StringComparison.Ordinal) || message.StartsWith("crit:", StringComparison.Ordinal)
+            || message.StartsWith("at ", StringComparison.Ordinal) || message.Contains("Exception:", StringComparison.Ordinal);
     }
 
     /// <summary>An account of its own for the fuzz, with one real job, webhook (to 127.0.0.1) and disabled schedule to aim at.</summary>
