@@ -24,6 +24,13 @@ internal sealed record TrustedProxies(IReadOnlyList<IPAddress> Proxies, IReadOnl
         {
             if (entry.Contains('/') && IPNetwork.TryParse(entry, out var network))
             {
+                // IPNetwork reads 10.0.0.1/8 as 10.0.0.0/8 without a word; such a typo usually meant one proxy or a
+                // narrower network, never sixteen million addresses.
+                if (!IPAddress.Parse(entry[..entry.IndexOf('/')]).Equals(network.BaseAddress))
+                {
+                    throw new FormatException($"{Setting}: '{entry}' has bits set after its /{network.PrefixLength} prefix: write {network} for the network, or the address alone for one proxy");
+                }
+
                 networks.Add(network);
             }
             else if (!entry.Contains('/') && IPAddress.TryParse(entry, out var address))

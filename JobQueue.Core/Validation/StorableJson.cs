@@ -32,6 +32,50 @@ public static class StorableJson
     /// <summary>Null when <paramref name="root"/> can be stored, else the refusal naming the field by its path (<c>payload.items[2].name</c>).</summary>
     public static RequestError? Check(JsonElement root) => Check(root, "");
 
+    /// <summary>
+    /// The same rule over UTF-8 text that has not been parsed yet (a handler's result), without building a document:
+    /// null when it is one JSON value that can be stored, else why not. Only escaped strings are decoded.
+    /// </summary>
+    public static string? Refusal(ReadOnlySpan<byte> utf8Json)
+    {
+        if (utf8Json.IsEmpty)
+        {
+            return "it is empty";
+        }
+
+        var reader = new Utf8JsonReader(utf8Json);
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.String or JsonTokenType.PropertyName when reader.ValueIsEscaped:
+                        if (reader.GetString()!.Contains('\0', StringComparison.Ordinal))
+                        {
+                            return "a string holds the NUL character (\\u0000)";
+                        }
+
+                        break;
+                    case JsonTokenType.String or JsonTokenType.PropertyName when !Utf8.IsValid(reader.ValueSpan):
+                        return "a string is not valid UTF-8";
+                    case JsonTokenType.Number when !FitsADouble(reader.ValueSpan):
+                        return $"a number is out of range (at most {MaxIntegerDigits} digits before the decimal point and {MaxFractionDigits} after)";
+                }
+            }
+
+            return null; // the reader throws on a second top-level value: what was read is the whole text
+        }
+        catch (JsonException)
+        {
+            return "it is not valid JSON";
+        }
+        catch (InvalidOperationException)
+        {
+            return "a string is not valid Unicode (a lone surrogate escape)";
+        }
+    }
+
     private static RequestError? Check(JsonElement element, string path)
     {
         switch (element.ValueKind)

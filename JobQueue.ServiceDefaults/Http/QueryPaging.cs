@@ -4,8 +4,8 @@ using Microsoft.AspNetCore.Http;
 namespace JobQueue.ServiceDefaults.Http;
 
 /// <summary>
-/// <c>limit</c> (1–100, default 20) and <c>offset</c> (≥ 0, default 0) from the query string, with Jobs.Api's
-/// messages. (Jobs.Api's <c>RequestReading.TryPaging</c> is the same rule and can delegate here.)
+/// <c>limit</c> (1–100, default 20) and <c>offset</c> (≥ 0, default 0) from the query string: the one paging rule of
+/// every list route.
 /// </summary>
 public static class QueryPaging
 {

@@ -20,7 +20,7 @@ public static class DlqApi
 
     internal static async Task<IResult> ListAsync(HttpContext ctx, PostgresJobStore store)
     {
-        var problem = RequestReading.TryPaging(ctx, out var limit, out var offset) ?? RequestReading.TryBool(ctx, "include_requeued", false, out _);
+        var problem = QueryPaging.TryRead(ctx, out var limit, out var offset) ?? RequestReading.TryBool(ctx, "include_requeued", false, out _);
         if (problem is not null)
         {
             return ApiResults.BadRequest(ctx, problem);

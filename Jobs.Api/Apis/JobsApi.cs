@@ -127,13 +127,13 @@ public static class JobsApi
     internal static async Task<IResult> ListAsync(HttpContext ctx, PostgresJobStore store)
     {
         var caller = RequireCallerFilter.Get(ctx);
-        var problem = RequestReading.TryFilter(ctx, caller.ScopeOwner, out var filter) ?? RequestReading.TryPaging(ctx, out var limit, out var offset);
+        var problem = RequestReading.TryFilter(ctx, caller.ScopeOwner, out var filter) ?? QueryPaging.TryRead(ctx, out var limit, out var offset);
         if (problem is not null)
         {
             return ApiResults.BadRequest(ctx, problem);
         }
 
-        RequestReading.TryPaging(ctx, out limit, out offset);
+        QueryPaging.TryRead(ctx, out limit, out offset);
         var (items, total) = await store.JobsListAsync(filter, limit, offset, ctx.RequestAborted);
         return ApiResults.Page(ctx, items.Select(JobResponse.From).ToList(), total, limit, offset);
     }
@@ -144,13 +144,13 @@ public static class JobsApi
     /// </summary>
     internal static async Task<IResult> ListByCursorAsync(HttpContext ctx, PostgresJobStore store)
     {
-        var caller = RequestReading.TryFilter(ctx, RequireCallerFilter.Get(ctx).ScopeOwner, out var filter) ?? RequestReading.TryPaging(ctx, out _, out _);
+        var caller = RequestReading.TryFilter(ctx, RequireCallerFilter.Get(ctx).ScopeOwner, out var filter) ?? QueryPaging.TryRead(ctx, out _, out _);
         if (caller is not null)
         {
             return ApiResults.BadRequest(ctx, caller);
         }
 
-        RequestReading.TryPaging(ctx, out var limit, out _);
+        QueryPaging.TryRead(ctx, out var limit, out _);
         (DateTime, Guid)? position = null;
         if (ctx.Request.Query["cursor"].ToString() is { Length: > 0 } raw)
         {

@@ -9,9 +9,6 @@ namespace Jobs.Api.Apis;
 /// <summary>Reading request bodies and query strings strictly: every refusal is an envelope with the reason.</summary>
 internal static class RequestReading
 {
-    public const int DefaultLimit = 20;
-    public const int MaxLimit = 100;
-
     /// <summary>Reads the body as one JSON document, or returns the error answer (see <see cref="JsonBody"/>).</summary>
     public static Task<(JsonDocument? Doc, IResult? Error)> ReadJsonAsync(HttpContext ctx) => JsonBody.ReadAsync(ctx);
 
@@ -22,25 +19,7 @@ internal static class RequestReading
     public static IResult BadId(HttpContext ctx, string what, string raw) =>
         ApiResults.BadRequest(ctx, $"invalid {what} id '{raw}': must be a UUID");
 
-    /// <summary>limit (default 20, 1..100) and offset (default 0, ≥ 0) from the query string.</summary>
-    public static string? TryPaging(HttpContext ctx, out int limit, out int offset)
-    {
-        limit = DefaultLimit;
-        offset = 0;
-        var q = ctx.Request.Query;
-        if (q.TryGetValue("limit", out var l) && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
-        {
-            return $"limit must be an integer between 1 and {MaxLimit}, got '{l}'";
-        }
-
-        if (q.TryGetValue("offset", out var o) && !int.TryParse(o, NumberStyles.None, CultureInfo.InvariantCulture, out offset))
-        {
-            return $"offset must be a non-negative integer, got '{o}'";
-        }
-
-        return null;
-    }
-
+    /// <summary>A boolean query parameter (true/false), <paramref name="fallback"/> when absent.</summary>
     public static string? TryBool(HttpContext ctx, string name, bool fallback, out bool value)
     {
         value = fallback;

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using JobQueue.Core.Configuration;
 using JobQueue.Core.Net;
+using JobQueue.Core.Validation;
 
 namespace Worker.Service.Handlers;
 
@@ -96,16 +97,16 @@ public sealed class HttpRequestHandler(IHttpClientFactory factory, JobQueueSetti
 
             w.WriteEndObject();
             w.WritePropertyName("body");
-            if (TryParse(text) is { } doc)
+            using var doc = TryParse(text);
+            if (doc is not null && StorableJson.Check(doc.RootElement) is null)
             {
-                using (doc)
-                {
-                    doc.RootElement.WriteTo(w);
-                }
+                doc.RootElement.WriteTo(w);
             }
             else
             {
-                w.WriteStringValue(text);
+                // Text, or JSON Postgres cannot store (a \u0000 escape, a number beyond a double): kept as a string, with
+                // a raw NUL, which no string can hold there, shown as U+FFFD.
+                w.WriteStringValue(text.Replace('\0', '\uFFFD'));
             }
 
             w.WriteEndObject();

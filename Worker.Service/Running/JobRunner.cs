@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using JobQueue.Core.Validation;
 using JobQueue.Storage.Postgres;
 using Worker.Service.Handlers;
 
@@ -47,9 +48,9 @@ internal sealed class JobRunner(
                 // WaitAsync: a handler that ignores its token still loses its slot on timeout, cancel or shutdown
                 // (it costs nothing when the handler finished synchronously, as noop and echo do).
                 result = run.IsCompleted ? await run : await run.WaitAsync(entry.Token);
-                if (result is not null && !ReferenceEquals(result, job.Payload) && !IsJson(result))
+                if (result is not null && !ReferenceEquals(result, job.Payload) && ResultRefusal(result) is { } refusal)
                 {
-                    error = $"handler for '{job.Type}' returned a result that is not valid JSON";
+                    error = $"handler for '{job.Type}' returned a result that cannot be stored: {refusal}";
                 }
             }
         }
@@ -125,27 +126,19 @@ internal sealed class JobRunner(
     }
 
     /// <summary>
-    /// Checks that a handler's result is one JSON value before it reaches the batched completion (where Postgres
-    /// would refuse the cast and with it the whole batch). Reads UTF-8 from a stack or pooled buffer: no garbage.
+    /// Checks that a handler's result is one JSON value Postgres can store (<see cref="StorableJson"/>: no NUL, valid
+    /// Unicode, numbers a double holds) before it reaches the batched completion, where a refused cast would fail
+    /// the whole batch. An <c>http.request</c> result carries whatever the remote answered. Reads UTF-8 from a stack
+    /// or pooled buffer: no garbage.
     /// </summary>
-    internal static bool IsJson(string text)
+    internal static string? ResultRefusal(string text)
     {
         var max = Encoding.UTF8.GetMaxByteCount(text.Length);
         byte[]? rented = null;
         Span<byte> buffer = max <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(max));
         try
         {
-            var length = Encoding.UTF8.GetBytes(text, buffer);
-            var reader = new Utf8JsonReader(buffer[..length]);
-            while (reader.Read())
-            {
-            }
-
-            return length > 0;
-        }
-        catch (JsonException)
-        {
-            return false;
+            return StorableJson.Refusal(buffer[..Encoding.UTF8.GetBytes(text, buffer)]);
         }
         finally
         {

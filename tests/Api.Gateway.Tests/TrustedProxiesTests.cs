@@ -24,4 +24,10 @@ public sealed class TrustedProxiesTests
     [TestCase("proxy.internal")]
     public void Parse_NamesTheSettingAndTheEntry_ItCannotRead(string entry) =>
         Assert.That(() => TrustedProxies.Parse("127.0.0.1," + entry), Throws.TypeOf<FormatException>().With.Message.Contains("TRUSTED_PROXIES").And.Message.Contains(entry));
+
+    [TestCase("10.0.0.1/8", "10.0.0.0/8")]
+    [TestCase("192.168.1.77/24", "192.168.1.0/24")]
+    [TestCase("fd00::1/8", "fd00::/8")]
+    public void Parse_RefusesANetworkWithHostBitsSet_AndSaysWhichWasMeant(string entry, string meant) =>
+        Assert.That(() => TrustedProxies.Parse(entry), Throws.TypeOf<FormatException>().With.Message.Contains(entry).And.Message.Contains(meant));
 }
