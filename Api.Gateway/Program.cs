@@ -1,7 +1,11 @@
 using Api.Gateway.Extensions;
+using JobQueue.ServiceDefaults.Auth;
+using JobQueue.Storage.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddJobQueueStorage();
+builder.AddJobQueueAuthentication(); // the rate limiter keys a request by its caller
 builder.AddGateway();
 
 var app = builder.Build();

@@ -1,6 +1,5 @@
 using JobQueue.Core.Configuration;
 using JobQueue.ServiceDefaults.Auth;
-using JobQueue.ServiceDefaults.Data;
 using JobQueue.ServiceDefaults.Health;
 using JobQueue.ServiceDefaults;
 using JobQueue.ServiceDefaults.Http;
@@ -39,10 +38,8 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(MetricsAccess.From(builder.Configuration, builder.Environment));
-        builder.AddJobQueueAuthentication();
 
         builder.ConfigureOpenTelemetry();
-        builder.AddDataSources(settings);
         builder.AddDefaultHealthChecks();
 
         builder.Services.AddServiceDiscovery();
@@ -62,30 +59,6 @@ public static class ServiceDefaultsExtensions
             web.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes);
         }
 
-        return builder;
-    }
-
-    /// <summary>
-    /// Who may call: <see cref="AccountCallerResolver"/> (admin key, account keys, login tokens, static key) behind
-    /// <see cref="RequireCallerFilter"/>. Fails at start, naming the problem, when <c>JWT_SECRET</c> is unusable
-    /// outside Development.
-    /// </summary>
-    public static TBuilder AddJobQueueAuthentication<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
-    {
-        var jwt = JwtSettings.From(builder.Configuration, builder.Environment);
-        builder.Services.AddSingleton(jwt);
-        builder.Services.AddSingleton<JwtIssuer>();
-        builder.Services.AddSingleton<CredentialCache>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<CredentialCache>());
-        builder.Services.AddSingleton<ICallerResolver, AccountCallerResolver>();
-        builder.Services.AddAuthentication().AddJwtBearer(o =>
-        {
-            // Keep 'sub' as 'sub' (no mapping to the long WS-* claim names) and never fetch metadata: the key is local.
-            o.MapInboundClaims = false;
-            o.RequireHttpsMetadata = false;
-            o.TokenValidationParameters = jwt.ValidationParameters();
-            o.Events = new JwtBearerEvents { OnMessageReceived = QueryCredentials.OnMessageReceived };
-        });
         return builder;
     }
 
@@ -126,8 +99,7 @@ public static class ServiceDefaultsExtensions
                 .AddSource(TelemetryPrefix + ".*")
                 .AddAspNetCoreInstrumentation(o => o.Filter = ctx =>
                     !ctx.Request.Path.StartsWithSegments("/health") && !ctx.Request.Path.StartsWithSegments("/alive") && !ctx.Request.Path.StartsWithSegments("/metrics"))
-                .AddHttpClientInstrumentation()
-                .AddNpgsql());
+                .AddHttpClientInstrumentation());
 
         // OTLP only when an endpoint is configured, as Aspire's ServiceDefaults do. The exporters retry on their own
         // schedule and report through their EventSource: without the resilience handler a collector that is away
@@ -145,10 +117,9 @@ public static class ServiceDefaultsExtensions
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        // Postgres and Redis add their readiness checks with the storage module (AddJobQueueStorage).
         builder.Services.AddHealthChecks()
-            .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"])
-            .AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"])
-            .AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
+            .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
         return builder;
     }
 

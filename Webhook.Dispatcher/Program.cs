@@ -1,5 +1,10 @@
+using JobQueue.ServiceDefaults.Auth;
+using JobQueue.Storage.Hosting;
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddJobQueueStorage();
+builder.AddJobQueueAuthentication();
 builder.AddWebhookDispatcher();
 
 var app = builder.Build();

@@ -3,45 +3,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Npgsql;
-using StackExchange.Redis;
 
 namespace JobQueue.ServiceDefaults.Health;
-
-/// <summary>Healthy when a pooled connection answers <c>SELECT 1</c>.</summary>
-public sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await using var cmd = dataSource.CreateCommand("SELECT 1");
-            await cmd.ExecuteScalarAsync(cancellationToken);
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
-        {
-            return HealthCheckResult.Unhealthy(ex.Message);
-        }
-    }
-}
-
-/// <summary>Healthy when Redis answers PING.</summary>
-public sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await redis.GetDatabase().PingAsync();
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            return HealthCheckResult.Unhealthy(ex.Message);
-        }
-    }
-}
 
 /// <summary>Writes the original's health body <c>{status, checks:{postgres, redis}, uptime}</c> inside the envelope.</summary>
 public static class HealthResponse

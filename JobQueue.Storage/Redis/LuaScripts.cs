@@ -1,9 +1,8 @@
-using System.Diagnostics;
 using StackExchange.Redis;
 
 namespace JobQueue.Storage.Redis;
 
-/// <summary>An embedded Lua script and the name its spans carry.</summary>
+/// <summary>An embedded Lua script and its name.</summary>
 internal sealed record LuaScript(string Name, string Text);
 
 /// <summary>The embedded Lua scripts, loaded once; StackExchange.Redis sends them by SHA after the first call.</summary>
@@ -20,20 +19,9 @@ internal static class LuaScripts
         new(name, Migrations.Migrator.Read(typeof(LuaScripts).Assembly, $"Lua.{name}.lua"));
 
     /// <summary>
-    /// Runs a script (reloaded by StackExchange.Redis when the server has forgotten it: a restart or SCRIPT FLUSH),
-    /// inside a client span when tracing is on.
+    /// Runs a script (reloaded by StackExchange.Redis when the server has forgotten it: a restart or SCRIPT FLUSH).
+    /// Its span, like every Redis command's, comes from the StackExchange.Redis instrumentation (AddRedisClient).
     /// </summary>
-    public static async Task<RedisResult> RunAsync(IDatabase db, LuaScript script, RedisKey[] keys, RedisValue[] args)
-    {
-        using var activity = RedisTelemetry.StartCall("EVALSHA", script.Name, keys.Length > 0 ? keys[0] : default);
-        try
-        {
-            return await db.ScriptEvaluateAsync(script.Text, keys, args);
-        }
-        catch (Exception e) when (activity is not null)
-        {
-            activity.SetStatus(ActivityStatusCode.Error, e.Message);
-            throw;
-        }
-    }
+    public static Task<RedisResult> RunAsync(IDatabase db, LuaScript script, RedisKey[] keys, RedisValue[] args) =>
+        db.ScriptEvaluateAsync(script.Text, keys, args);
 }

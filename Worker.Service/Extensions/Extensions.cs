@@ -42,10 +42,6 @@ internal static class Extensions
             .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
 
-        // Claims and outcomes commit without waiting for the disk (a crash may undo one; the lease rescue runs the
-        // job again), and its statements, all by primary key, run as prepared generic plans (see PostgresSession).
-        services.AddSingleton(new JobQueue.ServiceDefaults.Data.PostgresSession(AsynchronousCommit: true, KeyLookupPlans: true));
-
         services.AddJobHandler<NoopHandler>();
         services.AddJobHandler<EchoHandler>();
         services.AddJobHandler<SleepHandler>();

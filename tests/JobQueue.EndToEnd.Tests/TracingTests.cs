@@ -73,7 +73,8 @@ public sealed class TracingTests
             ("the gateway's client span to Jobs.Api", () => Has("gateway", s => s.Scope == "System.Net.Http")),
             ("Jobs.Api's server span", () => Has("jobs-api", s => s.Scope == "Microsoft.AspNetCore")),
             ("a Postgres command span (Npgsql) of Jobs.Api", () => Has("jobs-api", s => s.Scope == "Npgsql")),
-            ("Jobs.Api's Redis span of the enqueue script", () => Has("jobs-api", s => s.Name == "EVALSHA enqueue")),
+            ("Jobs.Api's Redis span of the enqueue script (StackExchange.Redis instrumentation)",
+                () => Has("jobs-api", s => s.Scope.Contains("StackExchangeRedis", StringComparison.Ordinal) && s.Name.StartsWith("EVAL", StringComparison.Ordinal))),
             ("the worker's 'job echo' span", () => Has("worker", s => s.Name == "job echo")),
             ("the dispatcher's span of the job.completed webhook delivery", () => trace.Any(s => s.Service.StartsWith("webhook-dispatcher", StringComparison.Ordinal))),
         };
