@@ -80,7 +80,7 @@ internal static class WebhookSql
         FROM due, webhooks w
         WHERE d.id = due.id AND w.id = d.webhook_id
         RETURNING d.id, d.webhook_id, d.owner, d.event_id, d.event, d.job_id, d.payload::text AS payload, d.trace_parent,
-                  d.attempts AS attempt, w.url, w.protected_secret
+                  d.attempts AS attempt, w.url, w.protected_secret, w.secret AS plain_secret
         """;
 
     // The compare-and-set of an outcome: only the holder of this attempt's lease moves the delivery on.

@@ -229,6 +229,12 @@ public sealed record ClaimedDelivery
     public int Attempt { get; init; }
     public string Url { get; init; } = "";
     public string? ProtectedSecret { get; init; }
+
+    /// <summary>
+    /// A secret still stored plain: written by an older dispatcher during a rolling upgrade, after this one re-protected
+    /// the plain rows at its start. It signs this delivery (never unsigned) until the next start protects it.
+    /// </summary>
+    public string? PlainSecret { get; init; }
 }
 
 /// <summary>

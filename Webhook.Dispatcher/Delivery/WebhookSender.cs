@@ -31,7 +31,7 @@ public sealed class WebhookSender(IHttpClientFactory clients, WebhookOptions opt
         string? secret;
         try
         {
-            secret = d.ProtectedSecret is null ? null : secrets.Unprotect(d.ProtectedSecret);
+            secret = d.ProtectedSecret is { } protectedSecret ? secrets.Unprotect(protectedSecret) : d.PlainSecret;
         }
         catch (SigningSecretUnreadableException ex)
         {

@@ -81,6 +81,25 @@ public sealed class SigningSecretTests() : DispatcherFixture(FastDeliverySetting
     }
 
     [Test]
+    public async Task PlainSecret_WrittenWhileThisDispatcherRuns_StillSigns_NeverUnsigned()
+    {
+        var path = UniquePath();
+        var webhookId = Guid.NewGuid();
+        await using (var conn = await DataSource.OpenConnectionAsync(Ct))
+        {
+            // During a rolling upgrade an older dispatcher still writes the plain column after this one has started.
+            await conn.ExecuteAsync(
+                "INSERT INTO webhooks (id, owner, url, secret, created_at, updated_at) VALUES (@webhookId, 'default', @url, @secret, now(), now())",
+                new { webhookId, url = Receiver.Url(path), secret = Secret });
+        }
+
+        await RelayAsync(webhookId);
+        await WaitUntil(() => Receiver.Received(path).Count > 0, Bound, "the delivery arrives", Ct);
+
+        Assert.That(VerifyWith(Secret, Receiver.Received(path).First()), Is.EqualTo(WebhookVerification.Valid));
+    }
+
+    [Test]
     public async Task Delivery_IsNotSent_WhenTheSecretWasProtectedByAnotherKeyRing_AndTheApiStillAnswers()
     {
         var path = UniquePath();
