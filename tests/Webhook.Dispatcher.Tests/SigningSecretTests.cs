@@ -48,14 +48,7 @@ public sealed class SigningSecretTests() : DispatcherFixture(FastDeliverySetting
     public async Task PlainSecret_FromBeforeTheMigration_IsReProtectedAtStart_AndStillSigns()
     {
         var path = UniquePath();
-        var webhookId = Guid.NewGuid();
-        await using (var conn = await DataSource.OpenConnectionAsync(Ct))
-        {
-            // As an older dispatcher wrote it: the plain column only.
-            await conn.ExecuteAsync(
-                "INSERT INTO webhooks (id, owner, url, secret, created_at, updated_at) VALUES (@webhookId, 'default', @url, @secret, now(), now())",
-                new { webhookId, url = Receiver.Url(path), secret = Secret });
-        }
+        var webhookId = await InsertPlainAsync(path); // from before the migration
 
         // A dispatcher starting on the half-migrated database, sharing the fixture's key ring.
         await using var restarted = new DispatcherFactory(ConnectionString, new Dictionary<string, string>
@@ -84,14 +77,8 @@ public sealed class SigningSecretTests() : DispatcherFixture(FastDeliverySetting
     public async Task PlainSecret_WrittenWhileThisDispatcherRuns_StillSigns_NeverUnsigned()
     {
         var path = UniquePath();
-        var webhookId = Guid.NewGuid();
-        await using (var conn = await DataSource.OpenConnectionAsync(Ct))
-        {
-            // During a rolling upgrade an older dispatcher still writes the plain column after this one has started.
-            await conn.ExecuteAsync(
-                "INSERT INTO webhooks (id, owner, url, secret, created_at, updated_at) VALUES (@webhookId, 'default', @url, @secret, now(), now())",
-                new { webhookId, url = Receiver.Url(path), secret = Secret });
-        }
+        // During a rolling upgrade an older dispatcher still writes the plain column after this one has started.
+        var webhookId = await InsertPlainAsync(path);
 
         await RelayAsync(webhookId);
         await WaitUntil(() => Receiver.Received(path).Count > 0, Bound, "the delivery arrives", Ct);
@@ -179,4 +166,15 @@ public sealed class SigningSecretTests() : DispatcherFixture(FastDeliverySetting
     private static WebhookVerification VerifyWith(string secret, ReceivedWebhook got) =>
         WebhookVerifier.Verify(secret, got.Body, got.Header(WebhookSignature.SignatureHeader), got.Header(WebhookSignature.TimestampHeader),
             got.Header(WebhookSignature.TimestampedSignatureHeader), DateTimeOffset.UtcNow, WebhookVerifier.DefaultTolerance);
+
+    /// <summary>A subscription as an older dispatcher wrote it: the plain column only.</summary>
+    private async Task<Guid> InsertPlainAsync(string path)
+    {
+        var webhookId = Guid.NewGuid();
+        await using var conn = await DataSource.OpenConnectionAsync(Ct);
+        await conn.ExecuteAsync(
+            "INSERT INTO webhooks (id, owner, url, secret, created_at, updated_at) VALUES (@webhookId, 'default', @url, @secret, now(), now())",
+            new { webhookId, url = Receiver.Url(path), secret = Secret });
+        return webhookId;
+    }
 }
