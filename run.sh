@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts the whole system (Postgres, Redis, every service, the gateway on http://localhost:8080):
-#   ./run.sh [--port N] [--workers N] [--data-dir DIR] [--no-services]
+# Starts the whole system on .NET Aspire (Postgres, Redis, the schema, every service, the gateway on
+# http://localhost:8080, the Aspire dashboard on http://localhost:15080):
+#   ./run.sh [--port N] [--workers N] [--schedulers N] [--jobs-api N] [--webhook-dispatchers N] [--data-dir DIR]
 # Installs the postgresql and redis-server packages first when they are missing (as root; otherwise says how).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -29,10 +30,11 @@ if ((${#missing[@]})); then
   fi
 fi
 
-# A cold build restores and compiles every service before anything starts (84 s seen on 2 cores, silent under
-# dotnet run): build the AppHost (which references every service) first, visibly, then run what was built.
+# A cold build restores (the first time also Aspire's orchestrator and dashboard, ~300 MB) and compiles every
+# service before anything starts, silently under dotnet run: build the AppHost (which references every service)
+# first, visibly, then run what was built.
 if [[ ! -f JobQueue.AppHost/bin/Debug/net10.0/JobQueue.AppHost.dll ]]; then
-  echo "run.sh: first run: restoring packages and building every service (1-2 minutes on 2 cores)" >&2
+  echo "run.sh: first run: restoring packages and building every service (2-3 minutes on 2 cores)" >&2
 fi
 dotnet build JobQueue.AppHost -v minimal -nologo -clp:NoSummary
 exec dotnet run --no-build --project JobQueue.AppHost -- "$@"

@@ -1,59 +1,71 @@
 using JobQueue.AppHost;
-using JobQueue.AppHost.Hosting;
 
 var builder = DistributedApplication.CreateBuilder(args);
+var settings = AppHostSettings.Read(builder.Configuration, repoRoot: Path.GetDirectoryName(builder.AppHostDirectory)!);
 
-// Resources: Postgres is the truth (kept across runs), Redis the index rebuilt from it.
-var postgres = builder.AddPostgres("postgres")
-    .WithDataDirectory(builder.DataDirectory("postgres"))
-    .AddDatabase("jobqueue");
-var redis = builder.AddRedis("redis")
-    .WithDataDirectory(builder.DataDirectory("redis"));
+// Postgres is the truth (kept across runs); Redis the index rebuilt from it.
+var postgres = builder.AddJobQueuePostgres("postgres", settings);
+var redis = builder.AddJobQueueRedis("redis", settings);
 
-// Services: jobs-api applies the schema migrations, so the others wait for it.
-var jobsApi = builder.AddProject("jobs-api", "Jobs.Api")
+// The schema, applied in one place before any service starts: Jobs.Api's `migrate` command, which configures its
+// storage (Redis too, never contacted) and exits.
+var migrations = builder.AddProject<Projects.Jobs_Api>("migrations", project => project.ExcludeLaunchProfile = true)
+    .WithArgs("migrate")
+    .WithJobQueueEnvironment(builder, settings)
     .WithReference(postgres).WaitFor(postgres)
-    .WithReference(redis).WaitFor(redis);
+    .WithReference(redis);
 
-var scheduler = builder.AddProject("scheduler", "Scheduler.Service")
-    .WithReplicas(builder.Options.Schedulers)
-    .WithReference(postgres).WithReference(redis)
-    .WaitFor(jobsApi);
+var jobsApi = builder.AddProject<Projects.Jobs_Api>("jobs-api")
+    .WithReplicas(settings.JobsApiReplicas)
+    .WithJobQueueEnvironment(builder, settings)
+    .WithReference(postgres).WithReference(redis).WaitFor(redis).WaitForCompletion(migrations)
+    .WithHttpHealthCheck("/health");
 
-builder.AddProject("worker", "Worker.Service")
-    .WithReplicas(builder.Options.Workers)
-    .WithShutdownTimeout(builder.WorkerStopGrace())
-    .WithReference(postgres).WithReference(redis)
-    .WaitFor(jobsApi);
+// Two schedulers, one leader: the other takes over within a lease when the leader goes.
+var scheduler = builder.AddProject<Projects.Scheduler_Service>("scheduler")
+    .WithReplicas(settings.Schedulers)
+    .WithJobQueueEnvironment(builder, settings)
+    .WithReference(postgres).WithReference(redis).WaitFor(redis).WaitForCompletion(migrations)
+    .WithHttpHealthCheck("/health");
 
-var webhooks = builder.AddProject("webhook-dispatcher", "Webhook.Dispatcher")
-    .WithReplicas(builder.Options.WebhookDispatchers)
-    .WithDevelopmentWebhookAddresses(builder)
-    .WithReference(postgres).WithReference(redis)
-    .WaitFor(jobsApi);
+builder.AddProject<Projects.Worker_Service>("worker")
+    .WithReplicas(settings.Workers)
+    .WithJobQueueEnvironment(builder, settings)
+    .WithReference(postgres).WithReference(redis).WaitFor(redis).WaitForCompletion(migrations)
+    .WithHttpHealthCheck("/health");
 
-// BASE_URL: where the browser comes back to (Stripe's redirects, the password-reset link): the gateway's address.
-var billing = builder.AddProject("billing", "Billing.Service")
-    .WithEnvironment("BASE_URL", Environment.GetEnvironmentVariable("BASE_URL") is { Length: > 0 } publicUrl ? publicUrl : $"http://localhost:{builder.Options.GatewayPort}")
-    .WithReference(postgres).WithReference(redis)
-    .WaitFor(jobsApi);
+var webhooks = builder.AddProject<Projects.Webhook_Dispatcher>("webhook-dispatcher")
+    .WithReplicas(settings.WebhookDispatchers)
+    .WithJobQueueEnvironment(builder, settings)
+    .WithDevelopmentWebhookDelivery(builder, settings)
+    .WithReference(postgres).WithReference(redis).WaitFor(redis).WaitForCompletion(migrations)
+    .WithHttpHealthCheck("/health");
 
-// The gateway: the one public door, opened last. It routes "/" to the dashboard, so it also waits for it (below).
-var gateway = builder.AddProject("gateway", "Api.Gateway")
-    .WithHttpEndpoint(port: builder.Options.GatewayPort)
-    .WithReference(postgres).WithReference(redis)
+var billing = builder.AddProject<Projects.Billing_Service>("billing")
+    .WithJobQueueEnvironment(builder, settings)
+    .WithPublicBaseUrl(settings)
+    .WithDemoAccount(builder, settings)
+    .WithReference(postgres).WithReference(redis).WaitFor(redis).WaitForCompletion(migrations)
+    .WithHttpHealthCheck("/health");
+
+var dashboard = builder.AddProject<Projects.Dashboard_Web>("dashboard")
+    .WithJobQueueEnvironment(builder, settings)
+    .WithHttpHealthCheck("/health");
+
+// The one public door, opened last: "started" means every service behind it is healthy. One instance, so no DCP
+// proxy in front of it: the proxy reset connections the gateway answers early (a 413 for a 2 MB body arrived as
+// "connection reset" in the fuzz test) and is a hop every request would pay.
+builder.AddProject<Projects.Api_Gateway>("gateway")
+    .WithEndpoint("http", endpoint => (endpoint.Port, endpoint.IsProxied) = (settings.GatewayPort, false))
+    .WithExternalHttpEndpoints()
+    .WithJobQueueEnvironment(builder, settings)
+    .WithReference(postgres).WithReference(redis).WaitFor(redis)
     .WithReference(jobsApi).WaitFor(jobsApi)
     .WithReference(scheduler).WaitFor(scheduler)
     .WithReference(webhooks).WaitFor(webhooks)
-    .WithReference(billing).WaitFor(billing);
+    .WithReference(billing).WaitFor(billing)
+    .WithReference(dashboard).WaitFor(dashboard)
+    .WithHttpHealthCheck("/health")
+    .WithStartupBanner(builder, settings);
 
-// The dashboard's browser code talks to the gateway only (the server side, like every service, checks Postgres
-// and Redis in /health). Ports are chosen before anything starts, so the two can reference each other; the wait
-// goes one way: the dashboard starts first and the gateway, which serves it, stops first.
-var dashboard = builder.AddProject("dashboard", "Dashboard.Web")
-    .WithReference(postgres).WithReference(redis)
-    .WaitFor(postgres).WaitFor(redis)
-    .WithReference(gateway);
-gateway.WithReference(dashboard).WaitFor(dashboard);
-
-return builder.Build().Run();
+builder.Build().Run();

@@ -1,28 +1,139 @@
-using JobQueue.AppHost.Hosting;
+using JobQueue.AppHost.Development;
+using JobQueue.AppHost.Servers;
+using JobQueue.Core.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Hosting;
 
 namespace JobQueue.AppHost;
 
-/// <summary>JobQueue's own conventions on top of the hosting model.</summary>
+/// <summary>JobQueue's conventions on top of Aspire's model.</summary>
 internal static class Extensions
 {
-    /// <summary>A resource's folder under the data folder (<c>--data-dir</c>, default <c>&lt;repo&gt;/.data</c>).</summary>
-    public static string DataDirectory(this DistributedApplicationBuilder builder, string resource) =>
-        Path.Combine(builder.Options.DataDirectory, resource);
+    /// <summary>
+    /// Postgres as <c>ConnectionStrings__postgres</c>: a server the user runs (ConnectionStrings__postgres or the
+    /// original's DATABASE_DSN given: none is started), else our own executable in run mode, else (publish) Aspire's
+    /// Postgres, so the manifest names a real server with the same database.
+    /// </summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddJobQueuePostgres(this IDistributedApplicationBuilder builder, string name, AppHostSettings settings)
+    {
+        if ((builder.Configuration.GetConnectionString(name) ?? builder.Configuration["DATABASE_DSN"]) is { Length: > 0 } external)
+        {
+            builder.Configuration[$"ConnectionStrings:{name}"] = ConnectionStrings.ToNpgsql(external);
+            return builder.AddConnectionString(name);
+        }
+
+        return builder.ExecutionContext.IsPublishMode
+            ? builder.AddPostgres($"{name}-server").AddDatabase(name, LocalPostgresResource.DatabaseName)
+            : builder.AddLocalPostgres(name, Path.Combine(settings.DataDirectory, "postgres"), settings.Durable);
+    }
+
+    /// <summary>Redis as <c>ConnectionStrings__redis</c>, chosen as <see cref="AddJobQueuePostgres"/> is (REDIS_ADDR for the original's setting).</summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddJobQueueRedis(this IDistributedApplicationBuilder builder, string name, AppHostSettings settings)
+    {
+        var configuration = builder.Configuration;
+        if ((configuration.GetConnectionString(name) is { Length: > 0 } cs ? cs
+            : configuration["REDIS_ADDR"] is { Length: > 0 } addr ? ConnectionStrings.RedisFromParts(addr, configuration["REDIS_PASSWORD"], configuration["REDIS_DB"], configuration["REDIS_TLS"] is "true" or "1")
+            : null) is { } external)
+        {
+            configuration[$"ConnectionStrings:{name}"] = external;
+            return builder.AddConnectionString(name);
+        }
+
+        return builder.ExecutionContext.IsPublishMode
+            ? builder.AddRedis(name)
+            : builder.AddLocalRedis(name, Path.Combine(settings.DataDirectory, "redis"));
+    }
 
     /// <summary>
-    /// A worker finishes its running jobs for up to WORKER_SHUTDOWN_TIMEOUT (default 30 s) when stopped; it gets five
-    /// more seconds to report them before it is killed.
+    /// What every service gets from the AppHost: the AppHost's environment name (rather than the launch profile's
+    /// Development), and in Development the API key of the README's quickstart and a JWT signing secret made once
+    /// per install (tokens billing issues are checked by every service, and survive restarts).
     /// </summary>
-    public static TimeSpan WorkerStopGrace(this DistributedApplicationBuilder builder) =>
-        builder.Options.WorkerShutdownTimeout + TimeSpan.FromSeconds(5);
+    public static IResourceBuilder<ProjectResource> WithJobQueueEnvironment(this IResourceBuilder<ProjectResource> project, IDistributedApplicationBuilder builder, AppHostSettings settings)
+    {
+        var environmentName = builder.Environment.EnvironmentName;
+        project.WithEnvironment("ASPNETCORE_ENVIRONMENT", environmentName).WithEnvironment("DOTNET_ENVIRONMENT", environmentName);
+        if (builder.Environment.IsDevelopment())
+        {
+            if (string.IsNullOrEmpty(builder.Configuration["API_KEY"]))
+            {
+                project.WithEnvironment("API_KEY", AppHostSettings.DevelopmentApiKey);
+            }
+
+            if (string.IsNullOrEmpty(builder.Configuration["JWT_SECRET"]))
+            {
+                project.WithEnvironment("JWT_SECRET", DevelopmentSecrets.JwtSecret(settings.DataDirectory));
+            }
+        }
+
+        return project;
+    }
 
     /// <summary>
-    /// In Development webhooks may be delivered to a receiver on this machine (loopback only, never the private
-    /// network), unless WEBHOOK_ALLOW_PRIVATE_ADDRESSES says otherwise; elsewhere the dispatcher's default holds
-    /// (public addresses only).
+    /// In Development webhooks may go to a receiver on this machine (loopback only, never the private network) unless
+    /// WEBHOOK_ALLOW_PRIVATE_ADDRESSES says otherwise, and the signing secrets' key ring lives in the data folder.
+    /// Elsewhere the dispatcher's defaults hold: public addresses only, and a key ring it must be given.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithDevelopmentWebhookAddresses(this IResourceBuilder<ProjectResource> project, DistributedApplicationBuilder builder) =>
-        builder.Options.EnvironmentName == "Development" && string.IsNullOrEmpty(builder.Environment("WEBHOOK_ALLOW_PRIVATE_ADDRESSES"))
-            ? project.WithEnvironment("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "loopback")
-            : project;
+    public static IResourceBuilder<ProjectResource> WithDevelopmentWebhookDelivery(this IResourceBuilder<ProjectResource> dispatcher, IDistributedApplicationBuilder builder, AppHostSettings settings)
+    {
+        if (!builder.Environment.IsDevelopment())
+        {
+            return dispatcher;
+        }
+
+        if (string.IsNullOrEmpty(builder.Configuration["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"]))
+        {
+            dispatcher.WithEnvironment("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "loopback");
+        }
+
+        if (string.IsNullOrEmpty(builder.Configuration["WEBHOOK_SECRET_KEYS_DIR"]))
+        {
+            dispatcher.WithEnvironment("WEBHOOK_SECRET_KEYS_DIR", Path.Combine(settings.DataDirectory, "webhook-secret-keys"));
+        }
+
+        return dispatcher;
+    }
+
+    /// <summary>BASE_URL: where the browser comes back to (Stripe's redirects, the password-reset link): the gateway's address.</summary>
+    public static IResourceBuilder<ProjectResource> WithPublicBaseUrl(this IResourceBuilder<ProjectResource> billing, AppHostSettings settings) =>
+        billing.WithEnvironment("BASE_URL", Environment.GetEnvironmentVariable("BASE_URL") is { Length: > 0 } publicUrl ? publicUrl : $"http://localhost:{settings.GatewayPort}");
+
+    /// <summary>
+    /// In Development, once billing is healthy, the demo account is registered (or checked): the banner prints it, and
+    /// billing's log in the Aspire dashboard keeps it.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithDemoAccount(this IResourceBuilder<ProjectResource> billing, IDistributedApplicationBuilder builder, AppHostSettings settings)
+    {
+        if (builder.Environment.IsDevelopment() && !builder.ExecutionContext.IsPublishMode)
+        {
+            builder.Eventing.Subscribe<ResourceReadyEvent>(billing.Resource, async (e, ct) =>
+            {
+                StartupBanner.DemoAccountLines = await DemoAccount.EnsureAsync(billing.GetEndpoint("http").Url, settings.DataDirectory, ct);
+                var log = e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(billing.Resource);
+                foreach (var line in StartupBanner.DemoAccountLines)
+                {
+                    log.LogInformation("{DemoAccount}", line);
+                }
+            });
+        }
+
+        return billing;
+    }
+
+    /// <summary>Once the gateway is healthy: where to go, the dashboard's login link, the API key and the demo account.</summary>
+    public static IResourceBuilder<ProjectResource> WithStartupBanner(this IResourceBuilder<ProjectResource> gateway, IDistributedApplicationBuilder builder, AppHostSettings settings)
+    {
+        if (!builder.ExecutionContext.IsPublishMode)
+        {
+            builder.Eventing.Subscribe<ResourceReadyEvent>(gateway.Resource, (_, _) =>
+            {
+                StartupBanner.Print(builder.Configuration, settings);
+                return Task.CompletedTask;
+            });
+        }
+
+        return gateway;
+    }
 }

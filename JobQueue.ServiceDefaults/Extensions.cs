@@ -49,7 +49,6 @@ public static class ServiceDefaultsExtensions
             http.AddServiceDiscovery();
         });
 
-        builder.Services.AddHostedService<ParentProcessWatcher>();
         builder.Services.AddSingleton(new ServiceStartTime(DateTime.UtcNow));
         builder.Services.ConfigureHttpJsonOptions(o => JsonDefaults.Apply(o.SerializerOptions));
         builder.Services.AddProblemDetails();

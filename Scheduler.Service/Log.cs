@@ -3,12 +3,6 @@ namespace Scheduler.Service;
 /// <summary>Every log message of the scheduler, source-generated.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Database migration failed, retrying in {Delay}: {Reason}")]
-    public static partial void MigrationRetry(this ILogger logger, TimeSpan delay, string reason);
-
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Database schema is up to date")]
-    public static partial void Migrated(this ILogger logger);
-
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Scheduler replica {Replica} became leader")]
     public static partial void BecameLeader(this ILogger logger, string replica);
 

@@ -3,36 +3,49 @@ using Npgsql;
 
 namespace Jobs.Api.Application;
 
-/// <summary>Applies pending migrations at start, waiting for Postgres if it is not up yet.</summary>
-internal sealed partial class SchemaMigration(NpgsqlDataSource dataSource, ILogger<SchemaMigration> logger) : IHostedService
+/// <summary>
+/// <c>Jobs.Api migrate</c>: applies pending migrations and exits, waiting for Postgres if it is not up yet. The
+/// AppHost runs it once before any service starts (a Kubernetes Job per release does the same), so the schema is
+/// applied in one place; the services themselves never migrate.
+/// </summary>
+internal static partial class SchemaMigration
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public const string Command = "migrate";
+
+    /// <summary>The process exit code: 0 once the schema is current, 1 when Postgres stayed unreachable for a minute.</summary>
+    public static async Task<int> RunAsync(WebApplication app)
     {
+        var dataSource = app.Services.GetRequiredService<NpgsqlDataSource>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SchemaMigration));
+        var stopping = app.Lifetime.ApplicationStopping;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var applied = await Migrator.MigrateAsync(dataSource, cancellationToken);
-                if (applied.Count > 0)
+                var applied = await Migrator.MigrateAsync(dataSource, stopping);
+                LogApplied(logger, applied.Count == 0 ? "none (the schema is current)" : string.Join(", ", applied));
+                return 0;
+            }
+            catch (NpgsqlException ex) when (!stopping.IsCancellationRequested)
+            {
+                if (attempt == 60)
                 {
-                    LogApplied(logger, string.Join(", ", applied));
+                    LogGaveUp(logger, ex.Message);
+                    return 1;
                 }
 
-                return;
-            }
-            catch (NpgsqlException ex) when (attempt < 60 && !cancellationToken.IsCancellationRequested)
-            {
                 LogWaiting(logger, ex.Message);
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                await Task.Delay(TimeSpan.FromSeconds(1), stopping);
             }
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Applied migrations {Versions}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied migrations: {Versions}")]
     private static partial void LogApplied(ILogger logger, string versions);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Postgres not ready for migrations: {Reason}")]
     private static partial void LogWaiting(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Postgres stayed unreachable for a minute; no migration applied: {Reason}")]
+    private static partial void LogGaveUp(ILogger logger, string reason);
 }

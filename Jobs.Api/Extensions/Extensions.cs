@@ -10,10 +10,6 @@ internal static class Extensions
     {
         builder.Services.AddSingleton<GroupCommit>();
         builder.Services.AddSingleton<JobEnqueuer>();
-        // Jobs.Api owns the schema: it applies the migrations before it answers (Migrator takes an advisory lock,
-        // so the other services that call it at start wait instead of racing).
-        builder.Services.AddHostedService<SchemaMigration>();
-
         // The /ws live stream: one Redis subscription per process, fanned out to its clients.
         builder.Services.AddSingleton(LiveOptions.From(builder.Configuration));
         builder.Services.AddSingleton<LiveHub>();

@@ -1,4 +1,3 @@
-using JobQueue.Storage.Migrations;
 using JobQueue.Storage.Postgres;
 using Npgsql;
 
@@ -57,9 +56,6 @@ internal sealed class LeaderElection(NpgsqlDataSource dataSource, SchedulerOptio
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Leadership is only sought once the schema is there, so no role ever runs against a missing table.
-        await MigrateAsync(stoppingToken);
-
         while (!stoppingToken.IsCancellationRequested)
         {
             var leader = false;
@@ -126,27 +122,6 @@ internal sealed class LeaderElection(NpgsqlDataSource dataSource, SchedulerOptio
         {
             logger.LostLeadership(Replica);
             Interlocked.Exchange(ref _gained, NewSignal());
-        }
-    }
-
-    private async Task MigrateAsync(CancellationToken ct)
-    {
-        var delay = TimeSpan.FromMilliseconds(500);
-        while (true)
-        {
-            try
-            {
-                await Migrator.MigrateAsync(dataSource, ct);
-                logger.Migrated();
-                return;
-            }
-            catch (Exception ex) when (!ct.IsCancellationRequested)
-            {
-                // Postgres not up yet (or restarting): keep trying, a little slower each time, up to 5 s apart.
-                logger.MigrationRetry(delay, ex.Message);
-                await Task.Delay(delay, time, ct);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
-            }
         }
     }
 

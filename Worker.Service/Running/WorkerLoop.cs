@@ -1,5 +1,4 @@
 using JobQueue.Core.Configuration;
-using JobQueue.Storage.Migrations;
 using JobQueue.Storage.Postgres;
 using JobQueue.Storage.Redis;
 using Npgsql;
@@ -18,7 +17,6 @@ namespace Worker.Service.Running;
 internal sealed class WorkerLoop(
     PostgresJobStore store,
     RedisBroker broker,
-    NpgsqlDataSource dataSource,
     JobRunner runner,
     RunningJobs running,
     OutcomeWriter outcomes,
@@ -69,21 +67,14 @@ internal sealed class WorkerLoop(
         logger.WorkerStopped(identity.Id, running.Processed);
     }
 
-    /// <summary>Schema first (idempotent, under an advisory lock), then subscriptions and registration; retried until Postgres and Redis answer.</summary>
+    /// <summary>Subscriptions, then registration; retried until Postgres and Redis answer (the schema is applied before any service starts).</summary>
     private async Task StartUpAsync(CancellationToken ct)
     {
-        var migrated = false;
         var subscribed = false;
         while (true)
         {
             try
             {
-                if (!migrated)
-                {
-                    await Migrator.MigrateAsync(dataSource, ct);
-                    migrated = true;
-                }
-
                 if (!subscribed)
                 {
                     await broker.SubscribeWakeAsync(_signal.Set);

@@ -19,14 +19,12 @@ internal sealed record BenchOptions
           --latency-clients N     (default 32)       --latency-seconds S (default 10)   --latency-requests N (default 10000)
           --pickup-count N        (default 200)      --pickup-gap-ms MS (default 20)
           --pids name=pid,...     processes whose CPU time to report (filled in by --start-system)
-          --start-system          start the AppHost DLL (temp data dir, free port), run, stop it with SIGTERM
+          --start-system          start the AppHost (Aspire.Hosting.Testing, temp data dir, durable Postgres), run, stop it
           --workers N             worker replicas for --start-system (default 2)
-          --apphost PATH          AppHost DLL (default <repo>/JobQueue.AppHost/bin/Release, else Debug)
-          --log-dir DIR           where to keep the AppHost's output (default: the temp data dir, deleted after)
           --json-out FILE         also write the RESULT json there
           --label TEXT            free text stored in the result
           --no-sampling           do not sample pg_stat_activity / threads during scenarios
-        Environment (WORKER_COUNT, WORKER_CLAIM_BATCH, ...) is passed through to the started system.
+        Environment (WORKER_*, SCHEDULER_*, JOBS_*: WORKER_COUNT, WORKER_CLAIM_BATCH, ...) is passed to the started system.
         """;
 
     public string Url { get; init; } = "http://127.0.0.1:8080";
@@ -61,9 +59,7 @@ internal sealed record BenchOptions
 
     public int Workers { get; init; } = 2;
 
-    public string? AppHost { get; init; }
 
-    public string? LogDir { get; init; }
 
     public string? JsonOut { get; init; }
 
@@ -122,8 +118,6 @@ internal sealed record BenchOptions
                     break;
                 case "--start-system": o = o with { StartSystem = true }; break;
                 case "--workers": o = o with { Workers = Int() }; break;
-                case "--apphost": o = o with { AppHost = Value() }; break;
-                case "--log-dir": o = o with { LogDir = Value() }; break;
                 case "--json-out": o = o with { JsonOut = Value() }; break;
                 case "--label": o = o with { Label = Value() }; break;
                 case "--no-sampling": o = o with { Sampling = false }; break;

@@ -5,33 +5,62 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Reflection;
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using Aspire.Hosting.ApplicationModel;
 using JobQueue.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using static JobQueue.Testing.Polling;
 
 namespace JobQueue.EndToEnd.Tests;
 
 /// <summary>
-/// The AppHost as a developer runs it: no connection strings, so it starts its own Postgres and Redis in its data
-/// folder, then every service; on SIGTERM it stops all of them, servers included.
+/// The AppHost on .NET Aspire: the model as AppHost.cs draws it (under Aspire.Hosting.Testing), and the AppHost as a
+/// developer runs it (<c>dotnet run</c>, its own Postgres and Redis in its data folder, everything gone after SIGTERM).
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-public sealed partial class AppHostTests
+public sealed class AppHostTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(120);
 
     [Test]
-    public async Task AppHostWithoutConnectionStrings_StartsItsOwnServers_RunsAJob_AndStopsEverythingOnSigterm()
+    public async Task EveryServiceIsHealthy_TheSchemaIsAppliedOnce_AndReplicasRun()
     {
-        var dataDir = NewTraversableTempDirectory();
-        var port = FreePort.Get();
-        var log = new ConcurrentQueue<string>();
-        var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var pids = new ConcurrentDictionary<string, int>();
-        var apiKey = $"key-{Guid.NewGuid():N}";
+        await using var sut = await SystemUnderTest.StartAsync(new SystemUnderTestOptions { Workers = 2 });
+        var model = sut.App.Services.GetRequiredService<DistributedApplicationModel>();
+        var processes = sut.Processes;
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(processes.Count(p => p.Resource == "worker"), Is.EqualTo(2), "--workers 2");
+            Assert.That(processes.Count(p => p.Resource == "scheduler"), Is.EqualTo(2), "two schedulers, one leader");
+            Assert.That(processes.Select(p => p.Resource).Distinct(), Is.SupersetOf(new[] { "jobs-api", "worker", "scheduler", "webhook-dispatcher", "billing", "dashboard", "gateway" }));
+            Assert.That(
+                model.Resources.OfType<ProjectResource>().Where(p => p.Annotations.OfType<EndpointAnnotation>().Any(e => e.IsExternal)).Select(p => p.Name),
+                Is.EqualTo(new[] { "gateway" }),
+                "the gateway is the only external endpoint");
+        }
 
-        var info = new ProcessStartInfo(DotnetPath(), [AppHostDll(), "--port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", dataDir, "--workers", "1"])
+        // The one-shot migration ran to completion (exit 0) before the services started; none of them migrates.
+        Assert.That(sut.App.ResourceNotifications.TryGetCurrentState("migrations", out var migrations), Is.True);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(migrations!.Snapshot.State?.Text, Is.EqualTo(KnownResourceStates.Finished));
+            Assert.That(migrations.Snapshot.ExitCode, Is.Zero);
+            Assert.That(sut.LogLines.Where(l => l.Contains("Applied migrations", StringComparison.Ordinal)), Has.Exactly(1).Items, "the schema is applied in one place");
+            Assert.That(await sut.ScalarAsync<long>("SELECT count(*) FROM schema_migrations"), Is.GreaterThan(0));
+        }
+
+        var id = await sut.EnqueueIdAsync(new { type = "echo", payload = new { hello = "aspire" } });
+        await sut.WaitForJobAsync(id, "completed", Bound);
+    }
+
+    [Test]
+    public async Task DotnetRun_StartsItsOwnServers_ServesTheGateway_AndLeavesNoProcessAfterSigterm()
+    {
+        var dataDir = TestPaths.NewTempDirectory("jobqueue-apphost");
+        var port = FreePort.Get();
+        var apiKey = $"key-{Guid.NewGuid():N}";
+        var log = new ConcurrentQueue<string>();
+        var info = new ProcessStartInfo(DotnetPath(), ["run", "--no-build", "--project", Path.Combine(RepoRoot(), "JobQueue.AppHost"), "--", "--port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", dataDir, "--workers", "1"])
         {
             WorkingDirectory = RepoRoot(),
             RedirectStandardOutput = true,
@@ -44,176 +73,107 @@ public sealed partial class AppHostTests
         }
 
         info.Environment["API_KEY"] = apiKey;
-        info.Environment["DOTNET_ENVIRONMENT"] = "Development";
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        info.Environment["NO_COLOR"] = "1";
-        info.Environment["RATE_LIMIT_RPS"] = "0"; // the test polls from one key; limits have their own tests
-
-        void OnLine(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            log.Enqueue(line);
-            if (ProcessLine().Match(line) is { Success: true } p)
-            {
-                pids[p.Groups["name"].Value] = int.Parse(p.Groups["pid"].Value, CultureInfo.InvariantCulture);
-            }
-            else if (ReadyLine().Match(line) is { Success: true } r)
-            {
-                ready.TrySetResult(r.Groups["gateway"].Value);
-            }
-        }
-
+        info.Environment["RATE_LIMIT_RPS"] = "0";
         using var appHost = new Process { StartInfo = info };
-        appHost.OutputDataReceived += (_, e) => OnLine(e.Data);
-        appHost.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        appHost.OutputDataReceived += (_, e) => log.Enqueue(e.Data ?? string.Empty);
+        appHost.ErrorDataReceived += (_, e) => log.Enqueue(e.Data ?? string.Empty);
         Assert.That(appHost.Start(), Is.True);
         appHost.BeginOutputReadLine();
         appHost.BeginErrorReadLine();
-        var appHostProcess = new SystemProcess("apphost", "apphost", null, appHost.Id, string.Empty);
-        string Tail() => string.Join(Environment.NewLine, log.TakeLast(40));
+        string Tail() => string.Join(Environment.NewLine, log.TakeLast(60));
+        var descendants = new HashSet<int>();
 
         try
         {
-            var exited = appHost.WaitForExitAsync();
-            var first = await Task.WhenAny(ready.Task, exited, Task.Delay(Bound));
-            Assert.That(first, Is.SameAs(ready.Task), $"the AppHost was not ready (exited: {appHost.HasExited}):{Environment.NewLine}{Tail()}");
-            var gateway = await ready.Task;
-            Assert.That(gateway, Does.EndWith($":{port}"), "the gateway listens on --port");
-            Assert.That(pids.Keys, Is.SupersetOf(new[] { "postgres", "redis", "gateway", "jobs-api", "scheduler#0", "worker#0" }), Tail());
-            Assert.That(pids.Keys.Where(k => k.StartsWith("worker", StringComparison.Ordinal)), Has.Exactly(1).Items, "--workers 1");
-
-            // Its own Postgres lives in the data folder it was given.
-            Assert.That(Directory.Exists(Path.Combine(dataDir, "postgres")), Is.True, $"{dataDir}/postgres");
-            Assert.That(ProcessesMentioning(dataDir), Is.Not.Empty, "a process (postgres) runs on the data folder");
-
-            using var client = new HttpClient { BaseAddress = new Uri(gateway), Timeout = TimeSpan.FromSeconds(30) };
-            client.DefaultRequestHeaders.Add("X-API-Key", apiKey);
-            using var enqueue = await client.PostAsJsonAsync("/api/v1/jobs", new { type = "echo", payload = new { hello = "apphost" } });
-            var created = await enqueue.EnvelopeAsync();
-            Assert.That(enqueue.StatusCode, Is.EqualTo(HttpStatusCode.Created), created.ToString());
-            var id = created.GetProperty("data").GetProperty("id").GetGuid();
-
-            JsonElement job = default;
-            await WaitUntil(async () =>
-            {
-                job = (await client.GetFromJsonAsync<JsonElement>($"/api/v1/jobs/{id}")).GetProperty("data");
-                return job.GetProperty("status").GetString() == "completed";
-            }, Bound, $"job {id} is completed");
-            var result = (await client.GetFromJsonAsync<JsonElement>($"/api/v1/jobs/{id}/result")).GetProperty("data");
-            Assert.That(result.GetProperty("hello").GetString(), Is.EqualTo("apphost"));
-
-            SystemUnderTest.Terminate(appHostProcess);
-            await appHost.WaitForExitAsync().WaitAsync(Bound);
-            TestContext.Out.WriteLine($"The AppHost exited with code {appHost.ExitCode}.");
-
+            await WaitUntil(() => log.Any(l => l.Contains("JobQueue is up.", StringComparison.Ordinal)) || appHost.HasExited, Bound, "the startup banner");
+            Assert.That(appHost.HasExited, Is.False, Tail());
             using (Assert.EnterMultipleScope())
             {
-                Assert.That(
-                    pids.Where(p => new SystemProcess(p.Key, p.Key, null, p.Value, string.Empty).IsAlive).Select(p => $"{p.Key} (pid {p.Value})"),
-                    Is.Empty,
-                    "processes the AppHost printed still alive after it exited");
-                Assert.That(ProcessesMentioning(dataDir), Is.Empty, "processes still running on the data folder (its postgres or redis)");
-                Assert.That(appHost.ExitCode, Is.Zero, $"exit code after SIGTERM:{Environment.NewLine}{Tail()}");
+                Assert.That(log, Has.Some.Contains($"http://localhost:{port}"), "the banner names the gateway");
+                Assert.That(log, Has.Some.Match(@"Aspire dashboard .*http://localhost:\d+/login\?t=\w+"), "the banner names the dashboard with its login token");
+                Assert.That(Directory.Exists(Path.Combine(dataDir, "postgres")), Is.True, "its own Postgres cluster in the data folder");
             }
+
+            using var client = new HttpClient { BaseAddress = new Uri($"http://localhost:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+            client.DefaultRequestHeaders.Add("X-API-Key", apiKey);
+            using var enqueue = await client.PostAsJsonAsync("/api/v1/jobs", new { type = "echo", payload = new { hello = "run" } });
+            Assert.That(enqueue.StatusCode, Is.EqualTo(HttpStatusCode.Created), await enqueue.Content.ReadAsStringAsync());
+            var id = (await enqueue.EnvelopeAsync()).GetProperty("data").GetProperty("id").GetGuid();
+            await WaitUntil(async () => (await client.GetFromJsonAsync<JsonElement>($"/api/v1/jobs/{id}")).GetProperty("data").GetProperty("status").GetString() == "completed", Bound, $"job {id} completes");
+
+            descendants.UnionWith(Descendants(appHost.Id));
+            Assert.That(descendants, Has.Count.GreaterThan(8), "DCP, the servers and the services run under the AppHost");
+            var stopwatch = Stopwatch.StartNew();
+            SystemUnderTest.Terminate(new SystemProcess("apphost", "apphost", appHost.Id));
+            await appHost.WaitForExitAsync().WaitAsync(Bound);
+            await WaitUntil(() => !descendants.Any(IsAlive), TimeSpan.FromSeconds(30), "every process the AppHost started has exited");
+            TestContext.Out.WriteLine($"Stopped in {stopwatch.Elapsed.TotalSeconds:0.0} s; {descendants.Count} processes had run under the AppHost.");
+
+            // Postgres was shut down cleanly (fast, not smart-then-killed): the next start needs no crash recovery.
+            Assert.That(File.Exists(Path.Combine(dataDir, "postgres", "postmaster.pid")), Is.False, "a stale postmaster.pid");
         }
         finally
         {
-            // Nothing leaks even when an assertion failed midway.
-            if (!appHost.HasExited)
+            foreach (var pid in descendants.Append(appHost.Id).Where(IsAlive))
             {
-                SystemUnderTest.Kill(appHostProcess);
+                SystemUnderTest.Kill(new SystemProcess("leftover", "leftover", pid));
             }
 
-            foreach (var (name, pid) in pids)
-            {
-                var p = new SystemProcess(name, name, null, pid, string.Empty);
-                if (p.IsAlive)
-                {
-                    SystemUnderTest.Kill(p);
-                }
-            }
-
-            foreach (var pid in ProcessesMentioning(dataDir))
-            {
-                SystemUnderTest.Kill(new SystemProcess("leftover", "leftover", null, pid, string.Empty));
-            }
-
-            try
-            {
-                Directory.Delete(dataDir, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
+            TestPaths.DeleteQuietly(dataDir);
         }
     }
 
-    /// <summary>Pids of live processes whose command line holds <paramref name="text"/>.</summary>
-    private static List<int> ProcessesMentioning(string text)
+    private static bool IsAlive(int pid) => new SystemProcess("?", "?", pid).IsAlive;
+
+    /// <summary>
+    /// Every process below <paramref name="pid"/>, from /proc, and below the DCP daemons that watch one of them
+    /// (<c>dcp start-apiserver --monitor PID</c> detaches from its parent; the services run under it).
+    /// </summary>
+    private static HashSet<int> Descendants(int pid)
     {
-        var found = new List<int>();
+        var children = new Dictionary<int, List<int>>();
+        var monitors = new Dictionary<int, List<int>>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == Environment.ProcessId)
-            {
-                continue;
-            }
-
             try
             {
-                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (cmdline.Contains(text, StringComparison.Ordinal) && new SystemProcess("?", "?", null, pid, string.Empty).IsAlive)
+                if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var p))
                 {
-                    found.Add(pid);
+                    var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                    var parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+                    (children.TryGetValue(parent, out var list) ? list : children[parent] = []).Add(p);
+                    var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                    var monitor = Array.IndexOf(cmdline, "--monitor");
+                    if (monitor > 0 && monitor + 1 < cmdline.Length && int.TryParse(cmdline[monitor + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var watched))
+                    {
+                        (monitors.TryGetValue(watched, out var m) ? m : monitors[watched] = []).Add(p);
+                    }
                 }
             }
             catch (IOException)
             {
             }
-            catch (UnauthorizedAccessException)
+        }
+
+        var found = new HashSet<int>();
+        var queue = new Queue<int>([pid]);
+        while (queue.TryDequeue(out var next))
+        {
+            foreach (var child in (children.GetValueOrDefault(next) ?? []).Concat(monitors.GetValueOrDefault(next) ?? []))
             {
+                if (found.Add(child))
+                {
+                    queue.Enqueue(child);
+                }
             }
         }
 
         return found;
     }
 
-    /// <summary>A temp folder the postgres user may traverse (initdb runs as postgres when the tests run as root).</summary>
-    private static string NewTraversableTempDirectory()
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"jobqueue-apphost-{Guid.NewGuid():N}"[..30]);
-        Directory.CreateDirectory(
-            path,
-            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
-            UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        return path;
-    }
-
     private static string DotnetPath() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
-    /// <summary>As JobQueue.Testing records it: the repository root and the configuration the solution was built in.</summary>
     private static string RepoRoot() =>
         typeof(SystemUnderTest).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "JobQueue.RepoRoot").Value!;
-
-    private static string AppHostDll()
-    {
-        var configuration = typeof(SystemUnderTest).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var dll = Path.Combine(RepoRoot(), "JobQueue.AppHost", "bin", configuration, "net10.0", "JobQueue.AppHost.dll");
-        Assert.That(File.Exists(dll), Is.True, $"{dll}: build the solution first");
-        return dll;
-    }
-
-    [GeneratedRegex(@"^JOBQUEUE PROCESS (?<name>\S+) pid=(?<pid>\d+) url=")]
-    private static partial Regex ProcessLine();
-
-    [GeneratedRegex(@"^JOBQUEUE READY(?: gateway=(?<gateway>\S+))?")]
-    private static partial Regex ReadyLine();
 }

@@ -22,7 +22,6 @@ public sealed class CronTests
     public async Task StartAsync()
     {
         var environment = Api.FastEnvironment();
-        environment["SCHEDULER_REPLICAS"] = "2";
         _sut = await SystemUnderTest.StartAsync(new SystemUnderTestOptions { Workers = 1, Environment = environment });
     }
 

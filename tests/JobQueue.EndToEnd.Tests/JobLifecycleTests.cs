@@ -251,10 +251,11 @@ public sealed class JobLifecycleTests
     [Test]
     public async Task Accounts_ThroughTheGateway_TheDemoAccountsKeyAndLoginTokenSeeTheSameJobs_AndForgedHeadersAreIgnored()
     {
-        // The AppHost registered the demo account through billing and printed its password and key once.
-        var created = _sut.LogLines.Single(l => l.StartsWith("Demo account created: demo@jobqueue.dev / ", StringComparison.Ordinal));
-        var password = created["Demo account created: demo@jobqueue.dev / ".Length..].Trim();
-        var key = _sut.LogLines.Single(l => l.StartsWith("Demo API key", StringComparison.Ordinal)).Split(' ')[^1];
+        // The AppHost registered the demo account through billing and logged its password and key once, in billing's log.
+        const string Created = "Demo account created: demo@jobqueue.dev / ";
+        var created = _sut.LogLines.Single(l => l.Contains(Created, StringComparison.Ordinal));
+        var password = created[(created.IndexOf(Created, StringComparison.Ordinal) + Created.Length)..].Trim();
+        var key = _sut.LogLines.Single(l => l.Contains("Demo API key", StringComparison.Ordinal)).Split(' ')[^1];
         Assert.That(key, Does.Match("^qly_[0-9a-f]{32}$"));
 
         var byKey = _sut.CreateClient(key);

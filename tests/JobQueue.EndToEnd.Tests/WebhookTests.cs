@@ -80,7 +80,6 @@ public abstract class WebhookSystemFixture(int dispatchers)
         Receiver = await WebhookReceiver.StartAsync();
         var environment = Api.FastEnvironment();
         environment["ADMIN_KEY"] = AdminKey;
-        environment["WEBHOOK_DISPATCHER_REPLICAS"] = dispatchers.ToString(System.Globalization.CultureInfo.InvariantCulture);
         // A hanging receiver holds a delivery for the whole timeout; the lease outlives it a little.
         environment["WEBHOOK_TIMEOUT"] = "10s";
         environment["WEBHOOK_LEASE"] = "12s";
@@ -88,7 +87,7 @@ public abstract class WebhookSystemFixture(int dispatchers)
         environment["WEBHOOK_RETRY_BASE_DELAY"] = "200ms";
         // Which replica is sending what: the kill test picks its victim by this line.
         environment["Logging__LogLevel__Webhook.Dispatcher.Delivery"] = "Debug";
-        Sut = await SystemUnderTest.StartAsync(new SystemUnderTestOptions { Workers = 1, Environment = environment });
+        Sut = await SystemUnderTest.StartAsync(new SystemUnderTestOptions { Workers = 1, WebhookDispatchers = dispatchers, Environment = environment });
     }
 
     [OneTimeTearDown]
@@ -146,7 +145,7 @@ public sealed class WebhookFailoverTests() : WebhookSystemFixture(dispatchers: 2
         string? sending = null;
         await WaitUntil(() => (sending = Sut.LogLines.FirstOrDefault(l => l.Contains("Sending job.completed " + deliveryId, StringComparison.Ordinal))) is not null,
             Bound, "the sender's log line");
-        var victim = dispatchers.Single(p => sending!.StartsWith(p.Name + " ", StringComparison.Ordinal) || sending.StartsWith(p.Name + "|", StringComparison.Ordinal));
+        var victim = dispatchers.Single(p => sending!.StartsWith(p.Name + ":", StringComparison.Ordinal));
 
         SystemUnderTest.Kill(victim);
         await WaitUntil(() => !victim.IsAlive, Bound, $"{victim.Name} is dead");

@@ -1,4 +1,4 @@
-using JobQueue.AppHost.Resources;
+using JobQueue.Testing.Resources;
 
 namespace JobQueue.Testing;
 

@@ -1,79 +1,83 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text.RegularExpressions;
-using JobQueue.AppHost.Resources;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using JobQueue.Testing.Resources;
+using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
+using StackExchange.Redis;
 
 namespace JobQueue.Testing;
 
 /// <summary>How to start a <see cref="SystemUnderTest"/>.</summary>
 public sealed record SystemUnderTestOptions
 {
-    /// <summary>Worker replicas (<c>--workers</c>).</summary>
+    /// <summary>Worker replicas (the AppHost's <c>--workers</c>).</summary>
     public int Workers { get; init; } = 2;
+
+    /// <summary>Scheduler replicas (<c>--schedulers</c>); one leads.</summary>
+    public int Schedulers { get; init; } = 2;
+
+    /// <summary>Webhook dispatcher replicas (<c>--webhook-dispatchers</c>).</summary>
+    public int WebhookDispatchers { get; init; } = 1;
 
     /// <summary>Passed as API_KEY and sent by <see cref="SystemUnderTest.Client"/> in <c>X-API-Key</c>.</summary>
     public string ApiKey { get; init; } = "test-api-key";
 
-    /// <summary>DOTNET_ENVIRONMENT / ASPNETCORE_ENVIRONMENT of the AppHost and so of every service.</summary>
+    /// <summary>The AppHost's environment, and so every service's.</summary>
     public string EnvironmentName { get; init; } = "Development";
 
     /// <summary>
-    /// Extra variables for the AppHost, which passes them on to every service (RETRY_BASE_DELAY=100ms, …). Rate limits
-    /// are off (<c>RATE_LIMIT_RPS=0</c>) unless set here.
+    /// Extra variables for every service (RETRY_BASE_DELAY=100ms, …). Rate limits are off (<c>RATE_LIMIT_RPS=0</c>)
+    /// unless set here.
     /// </summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>How long to wait for <c>JOBQUEUE READY</c>.</summary>
-    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(90);
+    /// <summary>Durable Postgres (fsync on), as a benchmark needs; tests run without fsync.</summary>
+    public bool Durable { get; init; }
 
-    /// <summary>How long the AppHost may take to stop everything on SIGTERM (workers get 35 s by default).</summary>
-    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(90);
+    /// <summary>How long to wait for a healthy gateway.</summary>
+    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
-    /// <summary>Copy the AppHost's output to the NUnit progress stream as it comes (or set JOBQUEUE_TEST_ECHO=1).</summary>
+    /// <summary>Copy every resource's log lines to the NUnit progress stream as they come (or set JOBQUEUE_TEST_ECHO=1).</summary>
     public bool EchoLog { get; init; } = System.Environment.GetEnvironmentVariable("JOBQUEUE_TEST_ECHO") == "1";
 }
 
-/// <summary>One process of the system, from the AppHost's <c>JOBQUEUE PROCESS</c> lines.</summary>
-/// <param name="Name">As printed: <c>jobs-api</c>, <c>worker#1</c>.</param>
+/// <summary>One process of the system: a resource's replica, as the AppHost's resource state reports it.</summary>
+/// <param name="Name">The replica's name in the Aspire model: <c>jobs-api-abcdefgh</c>.</param>
 /// <param name="Resource">The resource: <c>worker</c>.</param>
-/// <param name="Replica">The replica index for a resource with replicas.</param>
-/// <param name="Pid">The process id (SIGKILL it to test crash recovery).</param>
-/// <param name="Url">Its own URL (<c>http://127.0.0.1:PORT</c>).</param>
-public sealed record SystemProcess(string Name, string Resource, int? Replica, int Pid, string Url)
+/// <param name="Pid">The service's own process (SIGKILL it to test crash recovery).</param>
+public sealed record SystemProcess(string Name, string Resource, int Pid)
 {
     /// <summary>Whether the process still runs.</summary>
     public bool IsAlive => Posix.IsAlive(Pid);
 }
 
 /// <summary>
-/// The whole system as processes, for end-to-end tests: its own Postgres and Redis (so a test may stop, start or
-/// flush them), then the built AppHost (<c>dotnet JobQueue.AppHost.dll</c>) pointed at them, on a free gateway port.
-/// Ready when the AppHost prints <c>JOBQUEUE READY</c>. Disposing sends SIGTERM to the AppHost, waits for it, and
-/// fails the test if any process it started is still alive.
+/// The whole system started from the AppHost with Aspire.Hosting.Testing, in a throw-away data folder (Postgres
+/// without fsync unless <see cref="SystemUnderTestOptions.Durable"/>), on ports DCP chooses. Ready when the gateway
+/// is healthy, which it is only once every service behind it is. Faults go through the model: Postgres stopped and
+/// started with the resource commands, processes found from the resources' state.
 /// </summary>
-public sealed partial class SystemUnderTest : IAsyncDisposable
+public sealed class SystemUnderTest : IAsyncDisposable
 {
     private readonly SystemUnderTestOptions _options;
     private readonly string _directory;
-    private readonly PostgresServer _postgres;
-    private readonly RedisServer _redis;
     private readonly ConcurrentQueue<string> _log = new();
-    private readonly List<SystemProcess> _processes = [];
-    private readonly TaskCompletionSource<string> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<string, ResourceEvent> _instances = new();
     private readonly List<HttpClient> _clients = [];
-    private ChildProcess? _appHost;
+    private readonly CancellationTokenSource _stopping = new();
+    private DistributedApplication? _app;
     private bool _disposed;
 
     private SystemUnderTest(SystemUnderTestOptions options)
     {
         _options = options;
         _directory = TestPaths.NewTempDirectory("jobqueue-e2e");
-        _postgres = new PostgresServer(new PostgresServerOptions { DataDirectory = Path.Combine(_directory, "postgres"), Durable = false });
-        _redis = new RedisServer(new RedisServerOptions { DataDirectory = Path.Combine(_directory, "redis") });
     }
 
-    /// <summary>The gateway, e.g. <c>http://127.0.0.1:41234</c>.</summary>
+    /// <summary>The gateway, e.g. <c>http://localhost:41234</c>.</summary>
     public string GatewayUrl { get; private set; } = string.Empty;
 
     public string ApiKey => _options.ApiKey;
@@ -82,27 +86,33 @@ public sealed partial class SystemUnderTest : IAsyncDisposable
     public HttpClient Client { get; private set; } = null!;
 
     /// <summary>The <c>jobqueue</c> database the services use (superuser).</summary>
-    public string PostgresConnectionString => _postgres.GetConnectionString("jobqueue");
+    public string PostgresConnectionString { get; private set; } = string.Empty;
 
     /// <summary>The Redis the services use; add <c>,allowAdmin=true</c> for FLUSHALL, or call <see cref="FlushRedisAsync"/>.</summary>
-    public string RedisConnectionString => _redis.ConnectionString;
+    public string RedisConnectionString { get; private set; } = string.Empty;
 
-    /// <summary>Every process the AppHost started, as it printed them.</summary>
-    public IReadOnlyList<SystemProcess> Processes => _processes;
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The system has not started.");
+
+    /// <summary>Every service process running now, from the resources' state.</summary>
+    public IReadOnlyList<SystemProcess> Processes => [.. ServiceProcesses()];
+
+    /// <summary>Every running resource replica (servers and services) → the pid DCP started for it, the root of its process tree.</summary>
+    public Dictionary<string, int> ResourcePids() =>
+        _instances.Where(i => i.Value.Snapshot.State?.Text == KnownResourceStates.Running)
+            .Select(i => (i.Key, Pid: LauncherPid(i.Value)))
+            .Where(i => i.Pid is not null)
+            .ToDictionary(i => i.Key, i => i.Pid!.Value);
 
     /// <summary>The worker replicas.</summary>
-    public IReadOnlyList<SystemProcess> Workers => [.. _processes.Where(p => p.Resource == "worker")];
+    public IReadOnlyList<SystemProcess> Workers => [.. Processes.Where(p => p.Resource == "worker")];
 
-    /// <summary>The AppHost's pid.</summary>
-    public int AppHostPid => _appHost?.Pid ?? 0;
-
-    /// <summary>Everything the AppHost printed so far (each service's lines prefixed with its name).</summary>
+    /// <summary>Every resource's log lines so far, each as <c>replica-name: line</c>.</summary>
     public IReadOnlyList<string> LogLines => [.. _log];
 
     public string Log => string.Join(System.Environment.NewLine, _log);
 
-    /// <summary>Starts Postgres, Redis and the AppHost, and waits for READY.</summary>
-    /// <exception cref="InvalidOperationException">The AppHost is not built, exited, or was not ready in time; the message holds its last lines.</exception>
+    /// <summary>Starts the AppHost and waits for a healthy gateway.</summary>
+    /// <exception cref="InvalidOperationException">It was not healthy in time; the message holds the resources' states and last lines.</exception>
     public static async Task<SystemUnderTest> StartAsync(SystemUnderTestOptions? options = null, CancellationToken cancellationToken = default)
     {
         var system = new SystemUnderTest(options ?? new SystemUnderTestOptions());
@@ -118,15 +128,10 @@ public sealed partial class SystemUnderTest : IAsyncDisposable
         }
     }
 
-    /// <summary>The process printed as <paramref name="name"/> (<c>jobs-api</c>, <c>worker#0</c>).</summary>
-    public SystemProcess Process(string name) =>
-        _processes.FirstOrDefault(p => p.Name == name)
-        ?? throw new ArgumentException($"No process named '{name}'; known: {string.Join(", ", _processes.Select(p => p.Name))}.", nameof(name));
-
     /// <summary>SIGKILLs <paramref name="process"/> (a crash: no graceful shutdown).</summary>
     public static void Kill(SystemProcess process) => Posix.Signal(process.Pid, Posix.SIGKILL);
 
-    /// <summary>SIGTERMs <paramref name="process"/> (a graceful stop).</summary>
+    /// <summary>SIGTERMs <paramref name="process"/> (a graceful stop, as Kubernetes or DCP sends it).</summary>
     public static void Terminate(SystemProcess process) => Posix.Signal(process.Pid, Posix.SIGTERM);
 
     /// <summary>A new client of the gateway sending <paramref name="apiKey"/> (none when null); disposed with the system.</summary>
@@ -146,119 +151,170 @@ public sealed partial class SystemUnderTest : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Stops Postgres (fast shutdown), as an outage the services must ride out.</summary>
-    public Task StopPostgresAsync() => _postgres.StopAsync();
+    /// <summary>Stops Postgres with the resource's stop command (DCP's SIGTERM, a fast shutdown), as an outage the services must ride out.</summary>
+    public Task StopPostgresAsync() => StopResourceAsync("postgres");
 
-    /// <summary>Starts Postgres again on the same port with the same data.</summary>
-    public Task StartPostgresAsync(CancellationToken cancellationToken = default) => _postgres.StartAsync(cancellationToken);
+    /// <summary>Starts Postgres again with the resource's start command: the same port, the same data.</summary>
+    public Task StartPostgresAsync(CancellationToken cancellationToken = default) => StartResourceAsync("postgres", cancellationToken);
 
-    public Task StopRedisAsync() => _redis.StopAsync();
+    public Task StopRedisAsync() => StopResourceAsync("redis");
 
-    /// <summary>Starts Redis again on the same port, empty (nothing is persisted).</summary>
-    public Task StartRedisAsync(CancellationToken cancellationToken = default) => _redis.StartAsync(cancellationToken);
+    /// <summary>Starts Redis again on the same port, empty (it keeps nothing).</summary>
+    public Task StartRedisAsync(CancellationToken cancellationToken = default) => StartResourceAsync("redis", cancellationToken);
 
     /// <summary>Empties Redis, as if it had been lost: the system must rebuild its index from Postgres.</summary>
-    public Task FlushRedisAsync(CancellationToken cancellationToken = default) => _redis.FlushAllAsync(cancellationToken);
+    public async Task FlushRedisAsync(CancellationToken cancellationToken = default)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnectionString + ",allowAdmin=true");
+        foreach (var server in redis.GetServers())
+        {
+            await server.FlushAllDatabasesAsync();
+        }
+    }
 
-    /// <summary>Waits until the AppHost's output holds a line containing <paramref name="text"/>.</summary>
+    /// <summary>Waits until some resource's log holds a line containing <paramref name="text"/>.</summary>
     public Task WaitForLogAsync(string text, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         Polling.WaitUntil(() => _log.Any(l => l.Contains(text, StringComparison.Ordinal)), timeout, $"the log contains \"{text}\"", cancellationToken);
 
-    /// <summary>
-    /// SIGTERM to the AppHost, which stops everything in order; then fails (NUnit assertion) if any process it
-    /// started is still alive, after killing it so nothing leaks.
-    /// </summary>
+    /// <summary>Stops the AppHost (every resource), then fails (NUnit assertion) if any service process is still alive, after killing it.</summary>
     public async ValueTask DisposeAsync() => await ShutDownAsync(assertNoLeftovers: true);
 
     private async Task StartCoreAsync(CancellationToken cancellationToken)
     {
-        var appHostDll = TestPaths.AppHostDll;
-        if (!File.Exists(appHostDll))
-        {
-            throw new InvalidOperationException($"{appHostDll} does not exist: build the solution first (dotnet build JobQueue.sln -c {TestPaths.Configuration}).");
-        }
+        string[] args =
+        [
+            "--workers", _options.Workers.ToString(CultureInfo.InvariantCulture),
+            "--schedulers", _options.Schedulers.ToString(CultureInfo.InvariantCulture),
+            "--webhook-dispatchers", _options.WebhookDispatchers.ToString(CultureInfo.InvariantCulture),
+            "--port", FreePort.Get().ToString(CultureInfo.InvariantCulture),
+            "--data-dir", _directory,
+            "--durable", _options.Durable ? "true" : "false",
+        ];
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.JobQueue_AppHost>(
+            args,
+            (_, host) => host.EnvironmentName = _options.EnvironmentName,
+            cancellationToken);
 
-        await Task.WhenAll(_postgres.StartAsync(cancellationToken), _redis.StartAsync(cancellationToken));
-        await _postgres.CreateDatabaseAsync("jobqueue", cancellationToken);
-
-        var gatewayPort = FreePort.Get();
-        var environment = new Dictionary<string, string?>
+        var environment = new Dictionary<string, string>
         {
-            ["ConnectionStrings__postgres"] = PostgresConnectionString,
-            ["ConnectionStrings__redis"] = RedisConnectionString,
             ["API_KEY"] = _options.ApiKey,
-            ["DOTNET_ENVIRONMENT"] = _options.EnvironmentName,
-            ["ASPNETCORE_ENVIRONMENT"] = _options.EnvironmentName,
-            ["JOBQUEUE_DATA_DIR"] = _directory,
-            ["NO_COLOR"] = "1",
-
-            // Tests hammer the API from one address with one key: rate limits off unless a test turns them on
-            // (its Environment wins over this).
+            // Tests hammer the API from one address with one key: rate limits off unless a test turns them on.
             ["RATE_LIMIT_RPS"] = "0",
-
-            // Would override what we pass, or point the services elsewhere.
-            ["DATABASE_DSN"] = null,
-            ["REDIS_ADDR"] = null,
-            ["GATEWAY_PORT"] = null,
-            ["WORKER_REPLICAS"] = null,
         };
         foreach (var (key, value) in _options.Environment)
         {
             environment[key] = value;
         }
 
-        _appHost = await ChildProcess.StartAsync(new ChildProcessOptions(
-            DotnetHost.Path,
-            [appHostDll, "--workers", _options.Workers.ToString(CultureInfo.InvariantCulture), "--port", gatewayPort.ToString(CultureInfo.InvariantCulture)])
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
         {
-            WorkingDirectory = TestPaths.RepoRoot,
-            Environment = environment,
-            ParentDeathSignal = Posix.SIGTERM,
-            OnOutput = OnAppHostLine,
-        });
-
-        var exited = _appHost.Exited;
-        var first = await Task.WhenAny(_ready.Task, exited, Task.Delay(_options.ReadyTimeout, cancellationToken));
-        if (first == exited)
-        {
-            throw new InvalidOperationException($"The AppHost exited with code {await exited} before it was ready:{System.Environment.NewLine}{Tail()}");
+            builder.CreateResourceBuilder(project).WithEnvironment(context =>
+            {
+                foreach (var (key, value) in environment)
+                {
+                    context.EnvironmentVariables[key] = value;
+                }
+            });
         }
 
-        if (first != _ready.Task)
+        _app = await builder.BuildAsync(cancellationToken);
+        _ = CollectLogsAsync(_app, _stopping.Token);
+        using var ready = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        ready.CancelAfter(_options.ReadyTimeout);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            throw new InvalidOperationException($"The AppHost was not ready within {_options.ReadyTimeout.TotalSeconds:0} s:{System.Environment.NewLine}{Tail()}");
+            await _app.StartAsync(ready.Token);
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", ready.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"The gateway was not healthy within {_options.ReadyTimeout.TotalSeconds:0} s.{System.Environment.NewLine}{Describe()}");
         }
 
-        GatewayUrl = await _ready.Task;
+        GatewayUrl = _app.GetEndpoint("gateway", "http").ToString().TrimEnd('/');
+        PostgresConnectionString = await _app.GetConnectionStringAsync("postgres", cancellationToken) ?? throw new InvalidOperationException("postgres has no connection string.");
+        RedisConnectionString = await _app.GetConnectionStringAsync("redis", cancellationToken) ?? throw new InvalidOperationException("redis has no connection string.");
         Client = CreateClient(_options.ApiKey);
     }
 
-    private void OnAppHostLine(string line)
+    private async Task StopResourceAsync(string resource)
     {
-        _log.Enqueue(line);
-        if (_options.EchoLog)
-        {
-            TestContext.Progress.WriteLine(line);
-        }
+        await ExecuteCommandAsync(resource, KnownResourceCommands.StopCommand);
+        await App.ResourceNotifications.WaitForResourceAsync(resource, KnownResourceStates.TerminalStates, _stopping.Token);
+    }
 
-        if (ProcessLine().Match(line) is { Success: true } p)
+    private async Task StartResourceAsync(string resource, CancellationToken cancellationToken)
+    {
+        await ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand);
+        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellationToken);
+    }
+
+    private async Task ExecuteCommandAsync(string resource, string command)
+    {
+        var result = await App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(resource, command, _stopping.Token);
+        if (!result.Success)
         {
-            var name = p.Groups["name"].Value;
-            var replica = p.Groups["replica"].Success ? int.Parse(p.Groups["replica"].Value, CultureInfo.InvariantCulture) : (int?)null;
-            lock (_processes)
+            throw new InvalidOperationException($"{command} on {resource} failed: {result.Message}");
+        }
+    }
+
+    /// <summary>Each service replica with its own pid: DCP starts projects through <c>dotnet run</c>, whose child is the service.</summary>
+    private IEnumerable<SystemProcess> ServiceProcesses()
+    {
+        foreach (var (instance, state) in _instances)
+        {
+            if (state.Resource is ProjectResource project && state.Snapshot.State?.Text == KnownResourceStates.Running && LauncherPid(state) is { } launcher)
             {
-                _processes.Add(new SystemProcess(
-                    name + (replica is null ? string.Empty : $"#{replica}"),
-                    name,
-                    replica,
-                    int.Parse(p.Groups["pid"].Value, CultureInfo.InvariantCulture),
-                    p.Groups["url"].Value));
+                yield return new SystemProcess(instance, project.Name, Posix.ChildOf(launcher) ?? launcher);
             }
         }
-        else if (ReadyLine().Match(line) is { Success: true } r)
+    }
+
+    private static int? LauncherPid(ResourceEvent state) =>
+        state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } value
+        && int.TryParse(value.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+            ? pid
+            : null;
+
+    private async Task CollectLogsAsync(DistributedApplication app, CancellationToken ct)
+    {
+        var logs = app.Services.GetRequiredService<ResourceLoggerService>();
+        var watched = new HashSet<string>();
+        try
         {
-            _ready.TrySetResult(r.Groups["gateway"].Value);
+            await foreach (var update in app.ResourceNotifications.WatchAsync(ct))
+            {
+                _instances[update.ResourceId] = update;
+                if (watched.Add(update.ResourceId))
+                {
+                    _ = WatchAsync(update.ResourceId);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        async Task WatchAsync(string instance)
+        {
+            try
+            {
+                await foreach (var batch in logs.WatchAsync(instance).WithCancellation(ct))
+                {
+                    foreach (var line in batch)
+                    {
+                        var text = $"{instance}: {line.Content}";
+                        _log.Enqueue(text);
+                        if (_options.EchoLog)
+                        {
+                            TestContext.Progress.WriteLine(text);
+                        }
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
         }
     }
 
@@ -276,47 +332,30 @@ public sealed partial class SystemUnderTest : IAsyncDisposable
             _clients.Clear();
         }
 
-        var appHostStopped = true;
-        if (_appHost is { } appHost)
+        List<SystemProcess> started = _app is null ? [] : [.. ServiceProcesses()];
+        if (_app is { } app)
         {
-            appHost.Signal(Posix.SIGTERM);
-            try
-            {
-                await appHost.Exited.WaitAsync(_options.StopTimeout);
-            }
-            catch (TimeoutException)
-            {
-                appHostStopped = false;
-                appHost.Signal(Posix.SIGKILL);
-                await appHost.Exited;
-            }
-
-            appHost.Dispose();
+            await app.StopAsync();
+            await app.DisposeAsync();
         }
 
-        var leftovers = _processes.Where(p => p.IsAlive).ToList();
+        await _stopping.CancelAsync();
+        var leftovers = started.Where(p => p.IsAlive).ToList();
         leftovers.ForEach(Kill);
-        await Task.WhenAll(_redis.StopAsync(), _postgres.StopAsync());
         TestPaths.DeleteQuietly(_directory);
-
+        _stopping.Dispose();
         if (assertNoLeftovers)
         {
-            Assert.That(appHostStopped, Is.True, $"The AppHost did not stop within {_options.StopTimeout.TotalSeconds:0} s of SIGTERM:{System.Environment.NewLine}{Tail()}");
-            Assert.That(leftovers.Select(p => $"{p.Name} (pid {p.Pid})"), Is.Empty, "processes still alive after the AppHost stopped");
+            Assert.That(leftovers.Select(p => $"{p.Name} (pid {p.Pid})"), Is.Empty, "service processes still alive after the AppHost stopped");
         }
     }
 
-    /// <summary>The AppHost's own messages (they name what failed), then the last lines of everything.</summary>
-    private string Tail()
+    /// <summary>Every resource's state, then the last log lines.</summary>
+    private string Describe()
     {
         var nl = System.Environment.NewLine;
-        var own = _log.Where(l => l.StartsWith("apphost ", StringComparison.Ordinal) && !l.Contains(" using the ", StringComparison.Ordinal));
-        return $"AppHost messages:{nl}{string.Join(nl, own.TakeLast(40))}{nl}Last lines:{nl}{string.Join(nl, _log.TakeLast(40))}";
+        var states = _instances.OrderBy(i => i.Key, StringComparer.Ordinal)
+            .Select(i => $"{i.Key}: {i.Value.Snapshot.State?.Text} {i.Value.Snapshot.HealthStatus} exit={i.Value.Snapshot.ExitCode}");
+        return $"Resources:{nl}{string.Join(nl, states)}{nl}Last lines:{nl}{string.Join(nl, _log.TakeLast(60))}";
     }
-
-    [GeneratedRegex(@"^JOBQUEUE PROCESS (?<name>[^#\s]+)(?:#(?<replica>\d+))? pid=(?<pid>\d+) url=(?<url>\S+)$")]
-    private static partial Regex ProcessLine();
-
-    [GeneratedRegex(@"^JOBQUEUE READY(?: gateway=(?<gateway>\S+))?")]
-    private static partial Regex ReadyLine();
 }

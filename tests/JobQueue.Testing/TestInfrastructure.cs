@@ -1,4 +1,4 @@
-using JobQueue.AppHost.Resources;
+using JobQueue.Testing.Resources;
 using Npgsql;
 
 namespace JobQueue.Testing;

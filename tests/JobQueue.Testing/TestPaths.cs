@@ -3,7 +3,7 @@ using System.Reflection;
 namespace JobQueue.Testing;
 
 /// <summary>Where the repository and the built AppHost are, as MSBuild recorded when this library was built.</summary>
-internal static class TestPaths
+public static class TestPaths
 {
     private static readonly Assembly Self = typeof(TestPaths).Assembly;
 
@@ -15,9 +15,6 @@ internal static class TestPaths
 
     public static string TargetFramework { get; } =
         Self.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "JobQueue.TargetFramework")?.Value ?? "net10.0";
-
-    public static string AppHostDll =>
-        Path.Combine(RepoRoot, "JobQueue.AppHost", "bin", Configuration, TargetFramework, "JobQueue.AppHost.dll");
 
     /// <summary>A new folder under the system temp folder, traversable by the postgres user (unlike CreateTempSubdirectory's 0700).</summary>
     public static string NewTempDirectory(string prefix)

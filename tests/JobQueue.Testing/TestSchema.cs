@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using JobQueue.AppHost.Resources;
+using JobQueue.Testing.Resources;
 using Npgsql;
 
 namespace JobQueue.Testing;
@@ -20,6 +20,18 @@ public static class TestSchema
         await PostgresServer.CreateDatabaseAsync(TestInfrastructure.PostgresConnectionString, name, cancellationToken);
         Created[name] = 0;
         return new NpgsqlConnectionStringBuilder(TestInfrastructure.PostgresConnectionString) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>
+    /// A fresh database with the schema applied, as the AppHost's migration step leaves it before any service
+    /// starts (the services never migrate).
+    /// </summary>
+    public static async Task<string> CreateMigratedAsync(CancellationToken cancellationToken = default)
+    {
+        var connectionString = await CreateAsync(cancellationToken);
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await JobQueue.Storage.Migrations.Migrator.MigrateAsync(dataSource, cancellationToken);
+        return connectionString;
     }
 
     /// <summary>Drops the database <paramref name="connectionString"/> points to, closing its connections.</summary>

@@ -25,7 +25,7 @@ public abstract class ApiFixture
     [OneTimeSetUp]
     public async Task StartApiAsync()
     {
-        _connectionString = await TestSchema.CreateAsync();
+        _connectionString = await TestSchema.CreateMigratedAsync();
         Factory = new JobsApiFactory(_connectionString);
         Client = Factory.CreateClient(JobsApiFactory.ApiKey);
         Admin = Factory.CreateClient(JobsApiFactory.AdminKey);

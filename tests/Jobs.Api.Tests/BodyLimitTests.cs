@@ -21,7 +21,7 @@ public sealed class BodyLimitTests
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        _connectionString = await TestSchema.CreateAsync();
+        _connectionString = await TestSchema.CreateMigratedAsync();
         _factory = new JobsApiFactory(_connectionString);
         _factory.UseKestrel(0);
         _factory.StartServer();

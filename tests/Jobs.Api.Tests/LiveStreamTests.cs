@@ -48,7 +48,7 @@ public sealed class LiveStreamTests
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        _connectionString = await TestSchema.CreateAsync();
+        _connectionString = await TestSchema.CreateMigratedAsync();
         var prefix = TestRedisPrefix.New();
         var settings = new Dictionary<string, string>
         {

@@ -8,9 +8,7 @@ using NUnit.Framework;
 namespace Jobs.Api.Tests;
 
 /// <summary>
-/// Postgres unreachable: the connection string points at a port nothing listens on. The SchemaMigration hosted
-/// service is removed from this host only, because it would retry for 60 s before the host could start; the
-/// request path under test is unchanged.
+/// Postgres unreachable: the connection string points at a port nothing listens on.
 /// </summary>
 public sealed class StorageUnavailableTests
 {
@@ -21,13 +19,7 @@ public sealed class StorageUnavailableTests
     public void Start()
     {
         var closed = new NpgsqlConnectionStringBuilder(TestInfrastructure.PostgresConnectionString) { Port = FreePort.Get(), Database = "nowhere" };
-        _factory = new JobsApiFactory(closed.ConnectionString, services =>
-        {
-            foreach (var d in services.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name == "SchemaMigration").ToList())
-            {
-                services.Remove(d);
-            }
-        });
+        _factory = new JobsApiFactory(closed.ConnectionString);
         _client = _factory.CreateClient(JobsApiFactory.ApiKey);
     }
 

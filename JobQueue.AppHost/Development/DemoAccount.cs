@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
-namespace JobQueue.AppHost.Hosting;
+namespace JobQueue.AppHost.Development;
 
 /// <summary>
 /// In Development, a demo account to try the dashboard and the API with: registered through the billing service's

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace JobQueue.AppHost.Resources;
+namespace JobQueue.Testing.Resources;
 
 /// <summary>The <c>dotnet</c> executable to run built DLLs with.</summary>
 internal static class DotnetHost

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace JobQueue.AppHost.Resources;
+namespace JobQueue.Testing.Resources;
 
 /// <summary>How to start a <see cref="ChildProcess"/>.</summary>
 internal sealed record ChildProcessOptions(string FileName, IReadOnlyList<string> Arguments)

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace JobQueue.AppHost.Hosting;
+namespace JobQueue.AppHost.Development;
 
 /// <summary>
 /// Random secrets made once for a Development install and kept in its data folder (owner-only file mode), so that

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 
-namespace JobQueue.AppHost.Resources;
+namespace JobQueue.Testing.Resources;
 
 /// <summary>How to run a private <see cref="RedisServer"/>.</summary>
 public sealed record RedisServerOptions

@@ -1,4 +1,4 @@
-namespace JobQueue.AppHost.Resources;
+namespace JobQueue.Testing.Resources;
 
 /// <summary>A server binary (postgres, redis-server) is not installed; the message names the Debian package.</summary>
 public sealed class MissingBinaryException : Exception

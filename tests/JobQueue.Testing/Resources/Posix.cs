@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace JobQueue.AppHost.Resources;
+namespace JobQueue.Testing.Resources;
 
 /// <summary>The few POSIX calls .NET does not wrap: sending a chosen signal, checking that a pid is alive.</summary>
 internal static partial class Posix
@@ -52,6 +52,29 @@ internal static partial class Posix
 
     /// <summary>Whether this process runs as root, where initdb and postgres must be run as the postgres user.</summary>
     public static bool IsRoot => Environment.IsPrivilegedProcess;
+
+    /// <summary>
+    /// The one child of a <c>dotnet run</c> process (the program it runs), or null when <paramref name="pid"/> is not
+    /// one or has no child yet.
+    /// </summary>
+    public static int? ChildOf(int pid)
+    {
+        try
+        {
+            var commandLine = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            if (commandLine is not [_, "run", ..])
+            {
+                return null;
+            }
+
+            var children = File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return children is [var only] ? int.Parse(only, System.Globalization.CultureInfo.InvariantCulture) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Finds <paramref name="name"/> on PATH.</summary>
     public static string? Which(string name)

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Npgsql;
 
-namespace JobQueue.AppHost.Resources;
+namespace JobQueue.Testing.Resources;
 
 /// <summary>How to run a private <see cref="PostgresServer"/>.</summary>
 public sealed record PostgresServerOptions
