@@ -53,7 +53,7 @@ public sealed class StartupTests
     [TestCase("Development", null, HttpStatusCode.OK)]
     public async Task WithNoKeyConfigured_ARequestWithoutCredentials_IsOpenOnlyInDevelopmentOrWhenAllowed(string environment, string? allowAnonymous, HttpStatusCode expected)
     {
-        var database = await TestSchema.CreateAsync();
+        var database = await TestSchema.CreateMigratedAsync();
         try
         {
             var settings = Settings(AccountsFixture.NewJwtSecret(), allowAnonymous: allowAnonymous);
