@@ -96,6 +96,24 @@ internal static class Extensions
         return dispatcher;
     }
 
+    /// <summary>The <c>http</c> endpoint on a port DCP chooses, reached directly rather than through DCP's proxy.</summary>
+    public static IResourceBuilder<ProjectResource> WithUnproxiedHttpEndpoint(this IResourceBuilder<ProjectResource> project) =>
+        project.WithEndpoint("http", endpoint => (endpoint.Port, endpoint.TargetPort, endpoint.IsProxied) = (null, null, false));
+
+    /// <summary>
+    /// Every replica of <paramref name="service"/> as <c>services__{service}__http__{i}</c>, the form service discovery
+    /// reads (the gateway makes one destination of each), waiting for all of them.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithReplicaReferences(this IResourceBuilder<ProjectResource> gateway, string service, IReadOnlyList<IResourceBuilder<ProjectResource>> replicas)
+    {
+        for (var i = 0; i < replicas.Count; i++)
+        {
+            gateway.WithEnvironment($"services__{service}__http__{i}", replicas[i].GetEndpoint("http")).WaitFor(replicas[i]);
+        }
+
+        return gateway;
+    }
+
     /// <summary>BASE_URL: where the browser comes back to (Stripe's redirects, the password-reset link): the gateway's address.</summary>
     public static IResourceBuilder<ProjectResource> WithPublicBaseUrl(this IResourceBuilder<ProjectResource> billing, AppHostSettings settings) =>
         billing.WithEnvironment("BASE_URL", Environment.GetEnvironmentVariable("BASE_URL") is { Length: > 0 } publicUrl ? publicUrl : $"http://localhost:{settings.GatewayPort}");
