@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -55,6 +56,10 @@ public static class StorageHosting
             s.DisableTracing = !tracing;
             s.DisableHealthChecks = true; // ours below, named as the original's /health names them
         });
+        // Aspire.Npgsql gives the data source the host's loggers, and Npgsql logs every command it runs at Information
+        // ("Command execution completed …"): an idle scheduler wrote 298 such lines in 50 s, each one console output
+        // on the hot path under load. Warnings and errors still come through.
+        builder.Logging.AddFilter("Npgsql.Command", LogLevel.Warning);
         builder.AddRedisClient(RedisName, s =>
         {
             s.ConnectionString = RedisConfiguration(config);

@@ -54,6 +54,34 @@ public sealed class AppHostTests
     }
 
     [Test]
+    public async Task TwoJobsApiReplicas_ShareTheGateway_AndOneKilled_EnqueuesGoOnThroughTheOther()
+    {
+        await using var sut = await SystemUnderTest.StartAsync(new SystemUnderTestOptions { Workers = 1, JobsApiReplicas = 2 });
+        var replicas = sut.Processes.Where(p => p.Resource.StartsWith("jobs-api", StringComparison.Ordinal)).ToList();
+        Assert.That(replicas.Select(r => r.Resource), Is.EquivalentTo(new[] { "jobs-api", "jobs-api-2" }));
+
+        // The gateway is given each replica's own address (no DCP proxy between them) and balances over them itself.
+        Assert.That(sut.App.ResourceNotifications.TryGetCurrentState("gateway", out var gateway), Is.True);
+        var destinations = gateway!.Snapshot.EnvironmentVariables
+            .Where(v => v.Name.StartsWith("services__jobs-api__http__", StringComparison.Ordinal))
+            .Select(v => v.Value)
+            .ToList();
+        Assert.That(destinations.Distinct().ToList(), Has.Count.EqualTo(2), string.Join(", ", destinations));
+
+        SystemUnderTest.Kill(replicas[0]);
+        await WaitUntil(() => !replicas[0].IsAlive, Bound, "the first replica is dead");
+
+        // The gateway's health checks take the dead replica out: enqueues succeed again, twenty in a row.
+        var streak = 0;
+        await WaitUntil(async () =>
+        {
+            using var response = await sut.Client.PostAsJsonAsync("/api/v1/jobs", new { type = "noop" });
+            streak = response.StatusCode == HttpStatusCode.Created ? streak + 1 : 0;
+            return streak >= 20;
+        }, Bound, "twenty enqueues in a row succeed through the surviving replica");
+    }
+
+    [Test]
     public async Task DotnetRun_StartsItsOwnServers_ServesTheGateway_AndLeavesNoProcessAfterSigterm()
     {
         var dataDir = TestPaths.NewTempDirectory("jobqueue-apphost");

@@ -19,6 +19,9 @@ public sealed record SystemUnderTestOptions
     /// <summary>Scheduler replicas (<c>--schedulers</c>); one leads.</summary>
     public int Schedulers { get; init; } = 2;
 
+    /// <summary>Jobs.Api replicas (<c>--jobs-api</c>), each reached by the gateway directly.</summary>
+    public int JobsApiReplicas { get; init; } = 1;
+
     /// <summary>Webhook dispatcher replicas (<c>--webhook-dispatchers</c>).</summary>
     public int WebhookDispatchers { get; init; } = 1;
 
@@ -185,6 +188,7 @@ public sealed class SystemUnderTest : IAsyncDisposable
         [
             "--workers", _options.Workers.ToString(CultureInfo.InvariantCulture),
             "--schedulers", _options.Schedulers.ToString(CultureInfo.InvariantCulture),
+            "--jobs-api", _options.JobsApiReplicas.ToString(CultureInfo.InvariantCulture),
             "--webhook-dispatchers", _options.WebhookDispatchers.ToString(CultureInfo.InvariantCulture),
             "--port", FreePort.Get().ToString(CultureInfo.InvariantCulture),
             "--data-dir", _directory,
