@@ -47,7 +47,7 @@ var webhooks = builder.AddProject<Projects.Webhook_Dispatcher>("webhook-dispatch
 
 var billing = builder.AddProject<Projects.Billing_Service>("billing")
     .WithJobQueueEnvironment(builder, settings)
-    .WithPublicBaseUrl(settings)
+    .WithPublicBaseUrl(builder, settings)
     .WithDemoAccount(builder, settings)
     .WithReference(postgres).WithReference(redis).WaitFor(redis).WaitForCompletion(migrations)
     .WithHttpHealthCheck("/health");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using JobQueue.AppHost.Development;
 using JobQueue.AppHost.Servers;
 using JobQueue.Core.Configuration;
@@ -48,14 +49,15 @@ internal static class Extensions
 
     /// <summary>
     /// What every service gets from the AppHost: the AppHost's environment name (rather than the launch profile's
-    /// Development), and in Development the API key of the README's quickstart and a JWT signing secret made once
-    /// per install (tokens billing issues are checked by every service, and survive restarts).
+    /// Development), and when it runs in Development the API key of the README's quickstart and a JWT signing secret
+    /// made once per install (tokens billing issues are checked by every service, and survive restarts). Never in a
+    /// published manifest: a deployment brings its own secrets.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithJobQueueEnvironment(this IResourceBuilder<ProjectResource> project, IDistributedApplicationBuilder builder, AppHostSettings settings)
     {
         var environmentName = builder.Environment.EnvironmentName;
         project.WithEnvironment("ASPNETCORE_ENVIRONMENT", environmentName).WithEnvironment("DOTNET_ENVIRONMENT", environmentName);
-        if (builder.Environment.IsDevelopment())
+        if (IsDevelopmentRun(builder))
         {
             if (string.IsNullOrEmpty(builder.Configuration["API_KEY"]))
             {
@@ -78,7 +80,7 @@ internal static class Extensions
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithDevelopmentWebhookDelivery(this IResourceBuilder<ProjectResource> dispatcher, IDistributedApplicationBuilder builder, AppHostSettings settings)
     {
-        if (!builder.Environment.IsDevelopment())
+        if (!IsDevelopmentRun(builder))
         {
             return dispatcher;
         }
@@ -114,9 +116,17 @@ internal static class Extensions
         return gateway;
     }
 
-    /// <summary>BASE_URL: where the browser comes back to (Stripe's redirects, the password-reset link): the gateway's address.</summary>
-    public static IResourceBuilder<ProjectResource> WithPublicBaseUrl(this IResourceBuilder<ProjectResource> billing, AppHostSettings settings) =>
-        billing.WithEnvironment("BASE_URL", Environment.GetEnvironmentVariable("BASE_URL") is { Length: > 0 } publicUrl ? publicUrl : $"http://localhost:{settings.GatewayPort}");
+    /// <summary>
+    /// BASE_URL: where the browser comes back to (Stripe's redirects, the password-reset link): the gateway's address,
+    /// or the one given. A manifest gets only a given one.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithPublicBaseUrl(this IResourceBuilder<ProjectResource> billing, IDistributedApplicationBuilder builder, AppHostSettings settings)
+    {
+        var baseUrl = builder.Configuration["BASE_URL"] is { Length: > 0 } given ? given
+            : builder.ExecutionContext.IsPublishMode ? null
+            : string.Create(CultureInfo.InvariantCulture, $"http://localhost:{settings.GatewayPort}");
+        return baseUrl is null ? billing : billing.WithEnvironment("BASE_URL", baseUrl);
+    }
 
     /// <summary>
     /// In Development, once billing is healthy, the demo account is registered (or checked): the banner prints it, and
@@ -124,7 +134,7 @@ internal static class Extensions
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithDemoAccount(this IResourceBuilder<ProjectResource> billing, IDistributedApplicationBuilder builder, AppHostSettings settings)
     {
-        if (builder.Environment.IsDevelopment() && !builder.ExecutionContext.IsPublishMode)
+        if (IsDevelopmentRun(builder))
         {
             builder.Eventing.Subscribe<ResourceReadyEvent>(billing.Resource, async (e, ct) =>
             {
@@ -154,4 +164,7 @@ internal static class Extensions
 
         return gateway;
     }
+
+    private static bool IsDevelopmentRun(IDistributedApplicationBuilder builder) =>
+        builder.Environment.IsDevelopment() && !builder.ExecutionContext.IsPublishMode;
 }

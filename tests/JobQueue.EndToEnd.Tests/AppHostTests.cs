@@ -102,6 +102,13 @@ public sealed class AppHostTests
 
         info.Environment["API_KEY"] = apiKey;
         info.Environment["RATE_LIMIT_RPS"] = "0";
+        // Ports of its own, so that it runs beside a ./run.sh (or another test run): the services' proxies on ports DCP
+        // chooses, and the dashboard's three endpoints on free ones (over the launch profile's, which the command line
+        // wins against).
+        info.Environment["DcpPublisher__RandomizePorts"] = "true";
+        info.ArgumentList.Add($"--ASPNETCORE_URLS=http://localhost:{FreePort.Get()}");
+        info.ArgumentList.Add($"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://localhost:{FreePort.Get()}");
+        info.ArgumentList.Add($"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://localhost:{FreePort.Get()}");
         using var appHost = new Process { StartInfo = info };
         appHost.OutputDataReceived += (_, e) => log.Enqueue(e.Data ?? string.Empty);
         appHost.ErrorDataReceived += (_, e) => log.Enqueue(e.Data ?? string.Empty);
@@ -142,6 +149,8 @@ public sealed class AppHostTests
         }
         finally
         {
+            // Also when the test failed before it looked: the AppHost runs under dotnet run, DCP beside it.
+            descendants.UnionWith(Descendants(appHost.Id));
             foreach (var pid in descendants.Append(appHost.Id).Where(IsAlive))
             {
                 SystemUnderTest.Kill(new SystemProcess("leftover", "leftover", pid));
@@ -149,6 +158,52 @@ public sealed class AppHostTests
 
             TestPaths.DeleteQuietly(dataDir);
         }
+    }
+
+    [Test]
+    public async Task TheManifest_NamesRealPostgresAndRedis_UnderTheSameNames_AndCarriesNoDevelopmentSecret()
+    {
+        var output = Path.Combine(TestPaths.NewTempDirectory("jobqueue-manifest"), "aspire-manifest.json");
+        var info = new ProcessStartInfo(DotnetPath(), ["run", "--no-build", "--project", Path.Combine(RepoRoot(), "JobQueue.AppHost"), "--", "--publisher", "manifest", "--output-path", output])
+        {
+            WorkingDirectory = RepoRoot(),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var name in new[] { "ConnectionStrings__postgres", "ConnectionStrings__redis", "DATABASE_DSN", "REDIS_ADDR", "API_KEY", "JWT_SECRET", "BASE_URL" })
+        {
+            info.Environment.Remove(name);
+        }
+
+        using var publish = Process.Start(info)!;
+        var log = publish.StandardOutput.ReadToEndAsync();
+        var errors = publish.StandardError.ReadToEndAsync();
+        await publish.WaitForExitAsync().WaitAsync(Bound);
+        Assert.That(publish.ExitCode, Is.Zero, await log + await errors);
+
+        var resources = JsonDocument.Parse(await File.ReadAllTextAsync(output)).RootElement.GetProperty("resources");
+        string Type(string name) => resources.GetProperty(name).GetProperty("type").GetString()!;
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Type("postgres-server"), Is.EqualTo("container.v0"), "a real Postgres server");
+            Assert.That(resources.GetProperty("postgres").GetProperty("connectionString").GetString(), Does.EndWith("Database=jobqueue"));
+            Assert.That(Type("redis"), Is.EqualTo("container.v0"), "a real Redis server");
+            Assert.That(Type("migrations"), Is.EqualTo("project.v0"));
+            foreach (var service in new[] { "migrations", "jobs-api", "scheduler", "worker", "webhook-dispatcher", "billing", "gateway" })
+            {
+                var env = resources.GetProperty(service).GetProperty("env");
+                Assert.That(env.GetProperty("ConnectionStrings__postgres").GetString(), Is.EqualTo("{postgres.connectionString}"), service);
+                Assert.That(env.GetProperty("ConnectionStrings__redis").GetString(), Is.EqualTo("{redis.connectionString}"), service);
+                Assert.That(env.TryGetProperty("JWT_SECRET", out _) || env.TryGetProperty("API_KEY", out _), Is.False, $"{service} carries a development secret");
+            }
+
+            Assert.That(
+                resources.EnumerateObject().Where(r => r.Value.TryGetProperty("bindings", out var b) && b.EnumerateObject().Any(x => x.Value.TryGetProperty("external", out var e) && e.GetBoolean())).Select(r => r.Name),
+                Is.EqualTo(new[] { "gateway" }),
+                "only the gateway is external");
+        }
+
+        TestPaths.DeleteQuietly(Path.GetDirectoryName(output));
     }
 
     private static bool IsAlive(int pid) => new SystemProcess("?", "?", pid).IsAlive;
