@@ -1,5 +1,4 @@
 using System.Globalization;
-using JobQueue.Core.Configuration;
 using Microsoft.Extensions.Configuration;
 
 namespace JobQueue.AppHost;
@@ -37,9 +36,6 @@ internal sealed record AppHostSettings
     /// <summary>False only for throw-away clusters of tests (<c>--durable false</c>): Postgres without fsync.</summary>
     public bool Durable { get; init; } = true;
 
-    /// <summary>How long a worker may finish its running jobs when stopped (WORKER_SHUTDOWN_TIMEOUT, default 30 s).</summary>
-    public TimeSpan WorkerShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
-
     /// <exception cref="ArgumentException">A value that is not a port, a count or a duration; the message names it.</exception>
     public static AppHostSettings Read(IConfiguration configuration, string repoRoot)
     {
@@ -54,7 +50,6 @@ internal sealed record AppHostSettings
             WebhookDispatchers = Value("webhook-dispatchers", "WEBHOOK_DISPATCHER_REPLICAS") is { } d ? Parse(d, "--webhook-dispatchers", 0, 64) : 1,
             DataDirectory = Path.GetFullPath(Value("data-dir", "JOBQUEUE_DATA_DIR") ?? Path.Combine(repoRoot, ".data")),
             Durable = Value("durable", "JOBQUEUE_DURABLE") is not { } durable || bool.Parse(durable),
-            WorkerShutdownTimeout = Value("worker-shutdown-timeout", "WORKER_SHUTDOWN_TIMEOUT") is { } t ? GoDuration.Parse(t, "WORKER_SHUTDOWN_TIMEOUT") : TimeSpan.FromSeconds(30),
         };
     }
 
