@@ -94,17 +94,20 @@ public sealed class SystemMetricsTests
             await _sut.EnqueueIdAsync(new { type = "noop", queue_name = "bulk", scheduled_at = Later });
         }
 
-        // A running job: a sleep long enough to be seen.
-        var sleeping = await _sut.EnqueueIdAsync(new { type = "sleep", payload = new { ms = 4000 } });
+        // Each gauge is awaited on its own: Jobs.Api reports its WebSocket clients every 5 s, longer than the sleep runs,
+        // so a wait for all four at once in one scrape failed whenever the report came after the job ended (CI, 1 run in 3).
         await using var socket = await LiveSocket.ConnectAsync(WsUri($"api_key={_sut.ApiKey}&types=job.completed"));
+        var sleeping = await _sut.EnqueueIdAsync(new { type = "sleep", payload = new { ms = 4000 } });
 
+        bool depthSeen = false, runningSeen = false, clientSeen = false, workersSeen = false;
         await WaitUntil(async () =>
         {
             var now = await ScrapeAsync();
-            return now.Value("jobqueue_queue_depth", ("queue", "bulk")) >= before.Value("jobqueue_queue_depth", ("queue", "bulk")) + 3
-                && now.Value("jobqueue_jobs_running") >= 1
-                && now.Value("jobqueue_ws_clients") >= 1
-                && now.Value("jobqueue_active_workers") == 2;
+            depthSeen |= now.Value("jobqueue_queue_depth", ("queue", "bulk")) >= before.Value("jobqueue_queue_depth", ("queue", "bulk")) + 3;
+            runningSeen |= now.Value("jobqueue_jobs_running") >= 1;
+            clientSeen |= now.Value("jobqueue_ws_clients") >= 1;
+            workersSeen |= now.Value("jobqueue_active_workers") == 2;
+            return depthSeen && runningSeen && clientSeen && workersSeen;
         }, Bound, "queue depth, running jobs, WebSocket clients and active workers reflect the system");
 
         await socket.DisposeAsync();
