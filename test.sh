@@ -17,6 +17,9 @@ missing=()
 has_postgres || missing+=(postgresql)
 has_redis || missing+=(redis-server)
 command -v prometheus >/dev/null 2>&1 || [[ -x /usr/bin/prometheus ]] || missing+=(prometheus)
+# The dashboard: built with Node's npm (Dashboard.Web/client), tested in Debian's Chromium (tests/Dashboard.Web.Tests).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]]; then
     echo "test.sh: installing ${missing[*]}"
@@ -40,6 +43,19 @@ fi
 results="${TEST_RESULTS_DIR:-$PWD/TestResults}"
 rm -rf "$results"
 mkdir -p "$results"
+
+# The dashboard's component tests (Vitest), counted with the .NET tests below. The build above ran npm ci.
+vitest_passed=0 vitest_failed=0
+if [[ -f Dashboard.Web/client/package.json ]]; then
+  echo "test.sh: testing the dashboard's components (Vitest)"
+  (cd Dashboard.Web/client && npx --no-install vitest run --reporter=default --reporter=json --outputFile.json="$results/vitest.json") || true
+  if [[ -f "$results/vitest.json" ]]; then
+    read -r vitest_passed vitest_failed < <(node -e 'const r = require(process.argv[1]); console.log(r.numPassedTests, r.numFailedTests + (r.numFailedTestSuites || 0))' "$results/vitest.json")
+  else
+    echo "test.sh: Vitest wrote no results"
+    vitest_failed=1
+  fi
+fi
 
 # LogFilePrefix gives each test assembly its own .trx (a shared LogFileName would be overwritten by each project).
 # A hung test host is dumped and killed after 10 minutes; the whole run is capped well under CI's 30.
@@ -68,6 +84,8 @@ for trx in "$results"/**/*.trx; do
     -e 's/&quot;/"/g; s/&apos;/'"'"'/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g')
 done
 
+passed=$((passed + vitest_passed)) failed=$((failed + vitest_failed))
+((vitest_failed)) && failed_names+=("Dashboard.Web/client: $vitest_failed Vitest test(s) or suite(s) failed (see above)")
 if ((${#failed_names[@]})); then
   echo
   echo "Failed tests:"

@@ -1,12 +1,12 @@
+using Dashboard.Web.Extensions;
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddDashboard();
 
 var app = builder.Build();
 app.UseJobQueueApiDefaults();
-
-// Placeholder page until the React app arrives; API-style errors still come from UseJobQueueApiDefaults.
-app.UseDefaultFiles();
-app.UseStaticFiles();
 app.MapDefaultEndpoints();
+app.MapDashboard();
 
 app.Run();

@@ -54,6 +54,7 @@ var billing = builder.AddProject<Projects.Billing_Service>("billing")
 
 var dashboard = builder.AddProject<Projects.Dashboard_Web>("dashboard")
     .WithJobQueueEnvironment(builder, settings)
+    .WithAspireDashboardLink(builder)
     .WithHttpHealthCheck("/health");
 
 // The one public door, opened last: "started" means every service behind it is healthy. One instance, so no DCP

@@ -150,6 +150,15 @@ internal static class Extensions
         return billing;
     }
 
+    /// <summary>
+    /// ASPIRE_DASHBOARD_URL: where the Aspire dashboard runs (the launch profile's address), so the React dashboard links a
+    /// job's trace id to its trace there. Not in a manifest: a deployment has its own trace viewer or none.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithAspireDashboardLink(this IResourceBuilder<ProjectResource> dashboard, IDistributedApplicationBuilder builder) =>
+        !builder.ExecutionContext.IsPublishMode && builder.Configuration["ASPNETCORE_URLS"]?.Split(';')[0] is { Length: > 0 } aspireDashboard
+            ? dashboard.WithEnvironment("ASPIRE_DASHBOARD_URL", aspireDashboard)
+            : dashboard;
+
     /// <summary>Once the gateway is healthy: where to go, the dashboard's login link, the API key and the demo account.</summary>
     public static IResourceBuilder<ProjectResource> WithStartupBanner(this IResourceBuilder<ProjectResource> gateway, IDistributedApplicationBuilder builder, AppHostSettings settings)
     {
