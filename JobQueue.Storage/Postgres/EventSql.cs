@@ -59,7 +59,9 @@ internal static class EventSql
     /// The relay's step, one statement (so one transaction): take the oldest outbox rows (deleting them), create a
     /// delivery for each (event, enabled webhook of the event's tenant that wants it), idempotently, and return the
     /// rows for publishing. When no webhook is enabled the fan-out is skipped before any row is expanded. The delivery
-    /// payload is the <see cref="LifecycleEvent"/> JSON (only deliveries pay for building it here).
+    /// payload is the <see cref="LifecycleEvent"/> JSON (only deliveries pay for building it here). Each outcome of a
+    /// run (completed, failed, dead, cancelled while running, lost to an expired lease) also becomes its row in
+    /// <c>job_attempts</c> (migration 0009), here rather than in the statements that settle jobs, off the hot path.
     /// </summary>
     public const string Relay =
         """
@@ -86,7 +88,19 @@ internal static class EventSql
             JOIN webhooks w ON w.enabled AND w.owner = u.owner AND (cardinality(w.events) = 0 OR t.event = ANY (w.events))
             WHERE EXISTS (SELECT 1 FROM webhooks WHERE enabled)
             ON CONFLICT (webhook_id, event_id) DO NOTHING
-            RETURNING 1)
+            RETURNING 1),
+        attempts_recorded AS (
+            INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, finished_at, duration_ms, outcome, error)
+            SELECT u.job_id, u.attempt,
+                   -- The lease rescue clears the job's worker before its event is built; its error names the worker.
+                   COALESCE(t.worker_id, substring(u.error from '^lease expired: worker (.*) stopped heartbeating$'), 'unknown'),
+                   t.ts - make_interval(secs => u.millis / 1000), t.ts, u.millis,
+                   CASE WHEN t.event = 'job.failed' AND t.status = 'pending' THEN 'lost' ELSE t.status END, u.error
+            FROM taken t
+            CROSS JOIN LATERAL unnest(t.job_ids, t.attempts, t.millis, t.errors) AS u(job_id, attempt, millis, error)
+            -- The outcome of a run: a cancel before the job ran (no worker) ended no attempt.
+            WHERE (t.event IN ('job.completed', 'job.failed', 'job.dead') OR (t.event = 'job.cancelled' AND t.worker_id IS NOT NULL))
+              AND u.millis IS NOT NULL)
         SELECT t.id, t.event, t.status, t.ts, t.worker_id AS workerid, t.retry_at AS retryat, t.job_ids AS jobids, t.owners,
                t.types, t.queues, t.priorities, t.attempts, t.max_attempts AS maxattempts, t.trace_parents AS traceparents,
                t.millis, t.errors, (SELECT count(*) FROM fanout) AS deliveries

@@ -233,16 +233,53 @@ internal static class JobSql
         "SELECT " + Columns + " FROM jobs " + ListWhere +
         " AND (@cursor_at::timestamptz IS NULL OR (created_at, id) < (@cursor_at, @cursor_id)) ORDER BY created_at DESC, id DESC LIMIT @limit";
 
+    // Both purges take the jobs' attempt history with them (job_attempts has no foreign key: see migration 0009).
     public const string Purge =
         """
-        DELETE FROM jobs
-        WHERE (@owner::text IS NULL OR owner = @owner) AND status IN ('completed', 'dead', 'cancelled')
-          AND COALESCE(completed_at, created_at) < @before
+        WITH gone AS (
+            DELETE FROM jobs
+            WHERE (@owner::text IS NULL OR owner = @owner) AND status IN ('completed', 'dead', 'cancelled')
+              AND COALESCE(completed_at, created_at) < @before
+            RETURNING id),
+        attempts AS (DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM gone))
+        SELECT count(*)::int FROM gone
         """;
 
     public const string PurgeExpired =
         """
-        DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE expires_at < @now LIMIT @limit)
+        WITH gone AS (
+            DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE expires_at < @now LIMIT @limit)
+            RETURNING id),
+        attempts AS (DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM gone))
+        SELECT count(*)::int FROM gone
+        """;
+
+    /// <summary>A job's finished attempts, oldest first (the running one is the job row itself).</summary>
+    public const string Attempts =
+        """
+        SELECT attempt, worker_id AS workerid, started_at AS startedat, finished_at AS finishedat, duration_ms AS durationms, outcome, error
+        FROM job_attempts WHERE job_id = @id ORDER BY id
+        """;
+
+    /// <summary>Per queue, the caller's jobs waiting (pending, delayed, or failed and waiting for a retry) and running.</summary>
+    public const string QueueStats =
+        """
+        SELECT queue_name AS queue,
+               count(*) FILTER (WHERE status IN ('pending', 'failed')) AS depth,
+               count(*) FILTER (WHERE status = 'running')              AS running
+        FROM jobs
+        WHERE status IN ('pending', 'failed', 'running') AND (@owner::text IS NULL OR owner = @owner)
+        GROUP BY queue_name
+        """;
+
+    /// <summary>The caller's jobs each worker runs now, at most 20 per worker.</summary>
+    public const string CurrentJobs =
+        """
+        SELECT worker_id AS workerid, id, type FROM (
+            SELECT worker_id, id, type, row_number() OVER (PARTITION BY worker_id ORDER BY started_at) AS n
+            FROM jobs
+            WHERE status = 'running' AND worker_id = ANY(@worker_ids) AND (@owner::text IS NULL OR owner = @owner)) r
+        WHERE n <= 20
         """;
 
     public const string PurgeExpiredDlq =

@@ -47,7 +47,7 @@ public sealed partial class PostgresJobStore
     public async Task<(int Jobs, int DlqEntries)> PurgeExpiredAsync(DateTime now, int limit, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var jobs = await conn.ExecuteAsync(Cmd(JobSql.PurgeExpired, new { now, limit }, ct));
+        var jobs = await conn.ExecuteScalarAsync<int>(Cmd(JobSql.PurgeExpired, new { now, limit }, ct));
         var dlq = await conn.ExecuteAsync(Cmd(JobSql.PurgeExpiredDlq, new { now, limit }, ct));
         return (jobs, dlq);
     }

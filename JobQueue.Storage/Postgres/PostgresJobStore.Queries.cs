@@ -45,13 +45,38 @@ public sealed partial class PostgresJobStore
     public async Task<int> JobsPurgeAsync(string? owner, DateTime before, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return await conn.ExecuteAsync(Cmd(JobSql.Purge, new { owner, before }, ct));
+        return await conn.ExecuteScalarAsync<int>(Cmd(JobSql.Purge, new { owner, before }, ct));
+    }
+
+    /// <summary>
+    /// Every attempt of the caller's job, oldest first: the finished ones the event relay recorded, then the running
+    /// one from the job row. Null when the job is not the caller's. An attempt's outcome becomes visible here when the
+    /// relay takes its event (milliseconds after the job's own status changes).
+    /// </summary>
+    public async Task<IReadOnlyList<JobAttempt>?> JobsAttemptsAsync(Guid id, string? owner, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        var job = await conn.QuerySingleOrDefaultAsync<Job>(Cmd(JobSql.Get, new { id, owner }, ct));
+        if (job is null)
+        {
+            return null;
+        }
+
+        var attempts = (await conn.QueryAsync<JobAttempt>(Cmd(JobSql.Attempts, new { id }, ct))).AsList();
+        if (job is { Status: JobStatus.Running, StartedAt: { } startedAt } && attempts.All(a => a.Attempt != job.Attempts || a.StartedAt < startedAt))
+        {
+            attempts.Add(new JobAttempt(job.Attempts, job.WorkerId ?? "", startedAt, null, null, JobAttempt.Running, null));
+        }
+
+        return attempts;
     }
 
     public async Task<JobStats> JobsStatsAsync(string? owner, DateTime now, TimeSpan workerStaleAfter, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return await conn.QuerySingleAsync<JobStats>(Cmd(JobSql.Stats, new { owner, now, stale = workerStaleAfter }, ct));
+        var stats = await conn.QuerySingleAsync<JobStats>(Cmd(JobSql.Stats, new { owner, now, stale = workerStaleAfter }, ct));
+        var byQueue = (await conn.QueryAsync<QueueStat>(Cmd(JobSql.QueueStats, new { owner }, ct))).ToDictionary(q => q.Queue);
+        return stats with { Queues = [.. QueueNames.All.Select(q => byQueue.GetValueOrDefault(q) ?? new QueueStat(q, 0, 0))] };
     }
 
     private sealed class JobRow

@@ -17,7 +17,12 @@ public sealed record WorkerInfo
     public long JobsFailed { get; init; }
     public DateTime StartedAt { get; init; }
     public DateTime LastSeen { get; init; }
+    /// <summary>The caller's jobs this worker runs now (at most 20); another tenant's are never shown.</summary>
+    public IReadOnlyList<CurrentJob> CurrentJobs { get; init; } = [];
 }
+
+/// <summary>A job a worker is running, as <see cref="WorkerInfo.CurrentJobs"/> lists it.</summary>
+public sealed record CurrentJob(Guid Id, string Type);
 
 /// <summary>The worker registry: each worker upserts itself on start and on every heartbeat.</summary>
 public sealed class PostgresWorkerStore(NpgsqlDataSource dataSource)
@@ -51,12 +56,22 @@ public sealed class PostgresWorkerStore(NpgsqlDataSource dataSource)
         }, cancellationToken: ct));
     }
 
-    /// <summary>Workers, newest first; a worker silent for longer than <paramref name="staleAfter"/> is not active.</summary>
-    public async Task<IReadOnlyList<WorkerInfo>> WorkersListAsync(bool activeOnly, DateTime now, TimeSpan staleAfter, CancellationToken ct)
+    /// <summary>
+    /// Workers, newest first; a worker silent for longer than <paramref name="staleAfter"/> is not active. Each with the
+    /// jobs of <paramref name="owner"/> (null: every tenant's) it is running now.
+    /// </summary>
+    public async Task<IReadOnlyList<WorkerInfo>> WorkersListAsync(string? owner, bool activeOnly, DateTime now, TimeSpan staleAfter, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var rows = await conn.QueryAsync<WorkerInfo>(new CommandDefinition(List, new { active_only = activeOnly, now, stale = staleAfter }, cancellationToken: ct));
-        return rows.AsList();
+        var workers = (await conn.QueryAsync<WorkerInfo>(new CommandDefinition(List, new { active_only = activeOnly, now, stale = staleAfter }, cancellationToken: ct))).AsList();
+        if (workers.Count == 0)
+        {
+            return workers;
+        }
+
+        var running = (await conn.QueryAsync<(string WorkerId, Guid Id, string Type)>(new CommandDefinition(JobSql.CurrentJobs,
+            new { worker_ids = workers.Select(w => w.Id).ToArray(), owner }, cancellationToken: ct))).ToLookup(r => r.WorkerId);
+        return [.. workers.Select(w => w with { CurrentJobs = [.. running[w.Id].Select(r => new CurrentJob(r.Id, r.Type))] })];
     }
 
     /// <summary>Drops registry rows of workers stopped or silent for a day.</summary>

@@ -59,6 +59,20 @@ public sealed record JobStats
     public long JobsPerMinute { get; init; }
     public long DlqCount { get; init; }
     public long ActiveWorkers { get; init; }
+    /// <summary>One entry per queue (every queue, zeros included), in the order of <see cref="JobQueue.Core.Jobs.QueueNames"/>.</summary>
+    public IReadOnlyList<QueueStat> Queues { get; init; } = [];
+}
+
+/// <summary>The caller's jobs waiting in one queue (pending, delayed, or failed and waiting for a retry) and running in it.</summary>
+public sealed record QueueStat(string Queue, long Depth, long Running);
+
+/// <summary>
+/// One attempt to run a job. A finished one comes from <c>job_attempts</c>; the attempt running now has no
+/// <see cref="FinishedAt"/> and the outcome <c>running</c>.
+/// </summary>
+public sealed record JobAttempt(int Attempt, string WorkerId, DateTime StartedAt, DateTime? FinishedAt, double? DurationMs, string Outcome, string? Error)
+{
+    public const string Running = "running";
 }
 
 /// <summary>Outcome of requeueing a DLQ entry.</summary>

@@ -24,6 +24,7 @@ public static class JobsApi
         api.MapDelete("/", PurgeAsync);
         api.MapGet("/{id}", GetAsync);
         api.MapGet("/{id}/result", GetResultAsync);
+        api.MapGet("/{id}/attempts", GetAttemptsAsync);
         api.MapDelete("/{id}", CancelAsync);
         api.MapPost("/{id}/retry", RetryAsync);
         return api;
@@ -99,6 +100,17 @@ public static class JobsApi
 
         var job = await store.JobsGetAsync(jobId, RequireCallerFilter.Get(ctx).ScopeOwner, ctx.RequestAborted);
         return job is null ? ApiResults.NotFound(ctx, $"job {jobId} not found") : ApiResults.Ok(ctx, JobResponse.From(job));
+    }
+
+    internal static async Task<IResult> GetAttemptsAsync(HttpContext ctx, string id, PostgresJobStore store)
+    {
+        if (!RequestReading.TryId(id, out var jobId))
+        {
+            return RequestReading.BadId(ctx, "job", id);
+        }
+
+        var attempts = await store.JobsAttemptsAsync(jobId, RequireCallerFilter.Get(ctx).ScopeOwner, ctx.RequestAborted);
+        return attempts is null ? ApiResults.NotFound(ctx, $"job {jobId} not found") : ApiResults.Ok(ctx, new JobAttemptList(attempts));
     }
 
     /// <summary>The stored result (204 while there is none yet). Unlike the original, it comes in the envelope.</summary>

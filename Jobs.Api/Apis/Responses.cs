@@ -5,7 +5,10 @@ using JobQueue.Storage.Postgres;
 
 namespace Jobs.Api.Apis;
 
-/// <summary>A job as the API shows it: the original's fields plus timeout, TTL and DLQ lineage.</summary>
+/// <summary>
+/// A job as the API shows it: the original's fields plus timeout, TTL, DLQ lineage, its tenant (how the admin key
+/// tells tenants apart) and the trace id of the request that enqueued it.
+/// </summary>
 public sealed record JobResponse(
     Guid Id,
     string Type,
@@ -27,13 +30,22 @@ public sealed record JobResponse(
     [property: JsonConverter(typeof(RawJsonConverter))] string Tags,
     int? TimeoutSeconds,
     int? TtlSeconds,
-    Guid? RequeuedFrom)
+    Guid? RequeuedFrom,
+    string Tenant,
+    string? TraceId)
 {
     public static JobResponse From(Job j) => new(
         j.Id, j.Type, j.Payload, j.Priority, j.Status.ToWire(), j.Attempts, j.MaxAttempts, j.QueueName, j.ScheduledAt, j.CreatedAt,
         j.StartedAt, j.CompletedAt, j.WorkerId, j.ErrorMessage, j.Result, j.ApiKeyId, j.ExpiresAt, j.Tags, j.TimeoutSeconds,
-        j.TtlSeconds, j.RequeuedFrom);
+        j.TtlSeconds, j.RequeuedFrom, j.Owner, TraceIdOf(j.TraceParent));
+
+    /// <summary>The trace id of a W3C traceparent (<c>00-&lt;32 hex&gt;-&lt;16 hex&gt;-&lt;flags&gt;</c>); null for anything else.</summary>
+    public static string? TraceIdOf(string? traceParent) =>
+        traceParent is { Length: >= 55 } && traceParent[2] == '-' && traceParent[35] == '-' ? traceParent[3..35] : null;
 }
+
+/// <summary>The attempts of a job, oldest first.</summary>
+public sealed record JobAttemptList(IReadOnlyList<JobAttempt> Items);
 
 /// <summary>A DLQ entry as the API shows it.</summary>
 public sealed record DlqEntryResponse(
@@ -66,12 +78,12 @@ public sealed record CursorPage(IReadOnlyList<JobResponse> Items, string? NextCu
 /// <summary>The original's Stats, scoped to the caller.</summary>
 public sealed record StatsResponse(
     long TotalJobs, long Pending, long Running, long Completed, long Failed, long Dead, long Cancelled,
-    long ActiveWorkers, long JobsPerMinute, double FailedRate, long QueueDepth, long DlqCount)
+    long ActiveWorkers, long JobsPerMinute, double FailedRate, long QueueDepth, long DlqCount, IReadOnlyList<QueueStat> Queues)
 {
     public static StatsResponse From(JobStats s)
     {
         var ended = s.Completed + s.Failed + s.Dead;
         return new StatsResponse(s.TotalJobs, s.Pending, s.Running, s.Completed, s.Failed, s.Dead, s.Cancelled, s.ActiveWorkers,
-            s.JobsPerMinute, ended == 0 ? 0 : Math.Round((double)(s.Failed + s.Dead) / ended, 4), s.Pending + s.Failed + s.Running, s.DlqCount);
+            s.JobsPerMinute, ended == 0 ? 0 : Math.Round((double)(s.Failed + s.Dead) / ended, 4), s.Pending + s.Failed + s.Running, s.DlqCount, s.Queues);
     }
 }

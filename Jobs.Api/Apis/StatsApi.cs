@@ -29,7 +29,7 @@ public static class StatsApi
             return ApiResults.BadRequest(ctx, problem);
         }
 
-        var list = await workers.WorkersListAsync(activeOnly, time.GetUtcNow().UtcDateTime, StaleAfter(settings), ctx.RequestAborted);
+        var list = await workers.WorkersListAsync(RequireCallerFilter.Get(ctx).ScopeOwner, activeOnly, time.GetUtcNow().UtcDateTime, StaleAfter(settings), ctx.RequestAborted);
         return ApiResults.Ok(ctx, list);
     }
 

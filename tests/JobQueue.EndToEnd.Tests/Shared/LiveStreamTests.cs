@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using JobQueue.Testing;
 
-namespace JobQueue.EndToEnd.Tests;
+namespace JobQueue.EndToEnd.Tests.Shared;
 
 /// <summary>
 /// <c>/ws</c> through the gateway (YARP passes the WebSocket upgrade on to jobs-api): a job enqueued through the
@@ -18,17 +18,7 @@ public sealed class LiveStreamTests
     private SystemUnderTest _sut = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync() =>
-        _sut = await SystemUnderTest.StartAsync(new SystemUnderTestOptions { Workers = 1, Environment = Api.FastEnvironment() });
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        if (_sut is not null)
-        {
-            await _sut.DisposeAsync();
-        }
-    }
+    public void UseTheSharedSystem() => _sut = SharedSystem.System;
 
     [Test]
     public async Task EchoJob_EnqueuedThroughTheGateway_IsStreamedEnqueuedStartedCompleted()

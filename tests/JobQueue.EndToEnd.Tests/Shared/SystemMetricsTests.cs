@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using JobQueue.Testing;
 using static JobQueue.Testing.Polling;
 
-namespace JobQueue.EndToEnd.Tests;
+namespace JobQueue.EndToEnd.Tests.Shared;
 
 /// <summary>
 /// The gateway's <c>/metrics</c> through the whole system: every family the issue names is there, and each one moves
@@ -26,17 +26,7 @@ public sealed class SystemMetricsTests
     private SystemUnderTest _sut = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync() =>
-        _sut = await SystemUnderTest.StartAsync(new SystemUnderTestOptions { Workers = 2, Environment = Api.FastEnvironment() });
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        if (_sut is not null)
-        {
-            await _sut.DisposeAsync();
-        }
-    }
+    public void UseTheSharedSystem() => _sut = SharedSystem.System;
 
     [Test]
     public async Task EveryFamily_IsExposed_WithItsType()

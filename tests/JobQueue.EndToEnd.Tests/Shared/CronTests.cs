@@ -4,7 +4,7 @@ using System.Text.Json;
 using JobQueue.Testing;
 using static JobQueue.Testing.Polling;
 
-namespace JobQueue.EndToEnd.Tests;
+namespace JobQueue.EndToEnd.Tests.Shared;
 
 /// <summary>
 /// Cron through the gateway with two scheduler replicas: a schedule firing every second enqueues exactly one job
@@ -19,20 +19,7 @@ public sealed class CronTests
     private SystemUnderTest _sut = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        var environment = Api.FastEnvironment();
-        _sut = await SystemUnderTest.StartAsync(new SystemUnderTestOptions { Workers = 1, Environment = environment });
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        if (_sut is not null)
-        {
-            await _sut.DisposeAsync();
-        }
-    }
+    public void UseTheSharedSystem() => _sut = SharedSystem.System;
 
     [Test]
     public async Task EverySecondSchedule_WithTwoSchedulerReplicas_FiresEachTickExactlyOnce()

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using JobQueue.Testing;
 using static JobQueue.Testing.Polling;
 
-namespace JobQueue.EndToEnd.Tests;
+namespace JobQueue.EndToEnd.Tests.Shared;
 
 /// <summary>The life of jobs through the real gateway, services, Postgres and Redis: one system, two workers.</summary>
 [TestFixture]
@@ -21,17 +21,7 @@ public sealed class JobLifecycleTests
     private SystemUnderTest _sut = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync() =>
-        _sut = await SystemUnderTest.StartAsync(new SystemUnderTestOptions { Workers = 2, Environment = Api.FastEnvironment() });
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        if (_sut is not null)
-        {
-            await _sut.DisposeAsync();
-        }
-    }
+    public void UseTheSharedSystem() => _sut = SharedSystem.System;
 
     [Test]
     public async Task EchoJob_EnqueuedThroughTheGateway_CompletesWithThePayloadAsItsResult_OnAListedWorker()

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace JobQueue.EndToEnd.Tests;
+namespace JobQueue.EndToEnd.Tests.Shared;
 
 /// <summary>
 /// <c>http.request</c> jobs against a local server whose answers Postgres cannot store as they are: the job still
@@ -35,17 +35,12 @@ public sealed class HttpRequestJobTests
         _remote.MapGet("/text-nul", () => Results.Text("a\0b", "text/plain"));
         _remote.MapGet("/json", () => Results.Text("""{"ok":true}""", "application/json"));
         await _remote.StartAsync();
-        _sut = await SystemUnderTest.StartAsync(new SystemUnderTestOptions { Workers = 1, Environment = Api.FastEnvironment() });
+        _sut = SharedSystem.System;
     }
 
     [OneTimeTearDown]
     public async Task StopAsync()
     {
-        if (_sut is not null)
-        {
-            await _sut.DisposeAsync();
-        }
-
         if (_remote is not null)
         {
             await _remote.DisposeAsync();
