@@ -21,7 +21,8 @@ import { WorkersPage } from './pages/WorkersPage';
 function SignedIn({ session }: { session: Session | null }) {
   const location = useLocation();
   if (session === null) {
-    return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+    // The page asked for rides in the URL (not history state, which a reload keeps), so a fresh /login goes to the overview.
+    return <Navigate to={`/login?${new URLSearchParams({ next: location.pathname + location.search }).toString()}`} replace />;
   }
   return (
     <LiveProvider session={session}>

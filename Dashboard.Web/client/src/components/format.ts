@@ -53,9 +53,12 @@ export function formatAge(fromIso: string | null | undefined, now: number): stri
   return `${Math.floor(seconds / 86_400)} d ago`;
 }
 
-/** The first block of a UUID: enough to tell rows apart; the full id is in the title and the link. */
+/**
+ * The last 8 characters of an id: enough to tell rows apart (the full id is in the title and the link). Not the
+ * first block: job ids are UUIDv7, whose leading digits are the creation time, shared by every job of a batch.
+ */
 export function shortId(id: string | null | undefined): string {
-  return id === null || id === undefined ? '—' : id.split('-')[0] ?? id;
+  return id === null || id === undefined ? '—' : id.length > 8 ? `…${id.slice(-8)}` : id;
 }
 
 export function prettyJson(value: unknown): string {

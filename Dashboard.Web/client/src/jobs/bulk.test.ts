@@ -5,15 +5,15 @@ import { runBulk, summarizeBulk } from './bulk';
 describe('runBulk', () => {
   it('sends one request per id and reports each failure with the API’s message', async () => {
     const seen: string[] = [];
-    const result = await runBulk(['a-1', 'b-2', 'c-3'], async (id) => {
+    const result = await runBulk(['0194a1b2-0000-7000-8000-00000000000a', '0194a1b2-0000-7000-8000-00000000000b', '0194a1b2-0000-7000-8000-00000000000c'], async (id) => {
       seen.push(id);
-      if (id === 'b-2') {
+      if (id.endsWith('b')) {
         throw new ApiError(409, 'job already ended');
       }
     });
-    expect(seen.sort()).toEqual(['a-1', 'b-2', 'c-3']);
-    expect(result).toEqual({ succeeded: 2, failures: [{ id: 'b-2', message: 'job already ended' }] });
-    expect(summarizeBulk('cancelled', result)).toBe('2 cancelled; 1 failed — b: job already ended');
+    expect(seen.sort()).toEqual(['0194a1b2-0000-7000-8000-00000000000a', '0194a1b2-0000-7000-8000-00000000000b', '0194a1b2-0000-7000-8000-00000000000c']);
+    expect(result).toEqual({ succeeded: 2, failures: [{ id: '0194a1b2-0000-7000-8000-00000000000b', message: 'job already ended' }] });
+    expect(summarizeBulk('cancelled', result)).toBe('2 cancelled; 1 failed — …0000000b: job already ended');
   });
 
   it('waits out a 429 for its Retry-After and tries again instead of failing', async () => {

@@ -1,4 +1,5 @@
 import { ApiError, describeError } from '../api/errors';
+import { shortId } from '../components/format';
 
 export interface BulkFailure {
   id: string;
@@ -60,7 +61,7 @@ export function summarizeBulk(verb: string, result: BulkResult): string {
   if (result.failures.length === 0) {
     return head;
   }
-  const details = result.failures.slice(0, 5).map((f) => `${f.id.split('-')[0]}: ${f.message}`).join('; ');
+  const details = result.failures.slice(0, 5).map((f) => `${shortId(f.id)}: ${f.message}`).join('; ');
   const more = result.failures.length > 5 ? `; and ${result.failures.length - 5} more` : '';
   return `${head}; ${result.failures.length} failed — ${details}${more}`;
 }

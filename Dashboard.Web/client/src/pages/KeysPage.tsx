@@ -129,13 +129,55 @@ function RegeneratePrimary({ onCreated }: { onCreated: (key: CreatedApiKey) => v
   );
 }
 
+function KeyTable({ items, onDelete }: { items: ApiKey[]; onDelete: (key: ApiKey) => void }) {
+  return (
+    <div className="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Prefix</th>
+            <th scope="col">Tier</th>
+            <th scope="col">Status</th>
+            <th scope="col">Created</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((k) => (
+            <tr key={k.id} data-key-id={k.id}>
+              <td>{k.name}</td>
+              <td>
+                <code>{k.key_prefix}…</code>
+              </td>
+              <td>{k.tier}</td>
+              <td>
+                <span className={k.enabled ? 'badge badge-success' : 'badge badge-muted'}>{k.enabled ? 'Enabled' : 'Disabled'}</span>
+              </td>
+              <td>{formatDateTime(k.created_at)}</td>
+              <td className="row-actions">
+                <button type="button" className="button button-small button-danger-ghost" onClick={() => onDelete(k)}>
+                  Delete
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 export function KeysPage() {
   const session = useSession();
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const [deleting, setDeleting] = useState<ApiKey | null>(null);
   const list = useQuery({ queryKey: keys.apiKeys, queryFn: ({ signal }) => apiData<ApiKey[]>({ path: '/api/v1/keys', signal }) });
-  const items = list.data ?? [];
+  const active = (list.data ?? []).filter((k) => k.enabled !== false);
+  const disabled = (list.data ?? []).filter((k) => k.enabled === false);
   return (
     <>
       <div className="page-header">
@@ -155,45 +197,25 @@ export function KeysPage() {
         <Loading />
       ) : list.isError ? (
         <ErrorAlert error={list.error} />
-      ) : items.length === 0 ? (
-        <Empty>No keys. Create one for each application that enqueues jobs.</Empty>
       ) : (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Prefix</th>
-                <th scope="col">Tier</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((k) => (
-                <tr key={k.id} data-key-id={k.id}>
-                  <td>{k.name}</td>
-                  <td>
-                    <code>{k.key_prefix}…</code>
-                  </td>
-                  <td>{k.tier}</td>
-                  <td>
-                    <span className={k.enabled ? 'badge badge-success' : 'badge badge-muted'}>{k.enabled ? 'Enabled' : 'Disabled'}</span>
-                  </td>
-                  <td>{formatDateTime(k.created_at)}</td>
-                  <td className="row-actions">
-                    <button type="button" className="button button-small button-danger-ghost" onClick={() => setDeleting(k)}>
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <>
+          <section aria-labelledby="active-keys-title" className="stack">
+            <h2 id="active-keys-title">Active keys</h2>
+            {active.length === 0 ? (
+              <Empty>No active key. Create one for each application that enqueues jobs.</Empty>
+            ) : (
+              <KeyTable items={active} onDelete={setDeleting} />
+            )}
+          </section>
+          <section aria-labelledby="disabled-keys-title" className="stack">
+            <h2 id="disabled-keys-title">Disabled keys</h2>
+            {disabled.length === 0 ? (
+              <Empty>No disabled keys. A primary key replaced by Regenerate stays listed here; every service refuses it.</Empty>
+            ) : (
+              <KeyTable items={disabled} onDelete={setDeleting} />
+            )}
+          </section>
+        </>
       )}
       {creating && (
         <CreateKeyDialog

@@ -1,15 +1,14 @@
 import { useState, type FormEvent } from 'react';
-import { Link, useLocation, useNavigate } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api/client';
 import type { AuthToken, Stats } from '../api/types';
 import { sessionStore, tokenExpiry, type Session } from '../auth/session';
 import { ErrorAlert, Notice } from '../components/States';
 import { AuthFrame } from './AuthFrame';
 
-/** Where to go after signing in: the page that sent us here, if it was one of ours, else the overview. */
-function destination(state: unknown): string {
-  const from = (state as { from?: unknown } | null)?.from;
-  return typeof from === 'string' && from.startsWith('/') && !from.startsWith('//') ? from : '/overview';
+/** Where to go after signing in: the page that sent us here, if it is a path of this app, else the overview. */
+export function destination(next: string | null): string {
+  return next !== null && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/overview';
 }
 
 export function accountSession(auth: AuthToken, email: string): Session {
@@ -20,7 +19,7 @@ export function accountSession(auth: AuthToken, email: string): Session {
 
 export function LoginPage() {
   const navigate = useNavigate();
-  const location = useLocation();
+  const [search] = useSearchParams();
   const [mode, setMode] = useState<'account' | 'admin'>('account');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -43,7 +42,7 @@ export function LoginPage() {
         await api<Stats>({ path: '/api/v1/stats', as: admin });
         sessionStore.signIn(admin);
       }
-      void navigate(destination(location.state), { replace: true });
+      void navigate(destination(search.get('next')), { replace: true });
     } catch (e) {
       setError(e);
     } finally {

@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { lazy, Suspense } from 'react';
 import { Link } from 'react-router';
 import { fetchJobPage, fetchStats, keys } from '../api/queries';
 import type { JobStatus, Stats } from '../api/types';
@@ -7,7 +8,9 @@ import { Empty, ErrorAlert, Loading } from '../components/States';
 import { useNow } from '../components/useNow';
 import { emptyFilters } from '../jobs/filters';
 import { LiveFeed } from './overview/LiveFeed';
-import { ThroughputChart } from './overview/ThroughputChart';
+
+// Recharts is most of the bundle's weight and only this page draws a chart: it loads on its own, after the page.
+const ThroughputChart = lazy(() => import('./overview/ThroughputChart').then((m) => ({ default: m.ThroughputChart })));
 
 const COUNTED: ReadonlyArray<{ status: JobStatus; label: string }> = [
   { status: 'pending', label: 'Pending' },
@@ -188,7 +191,9 @@ export function OverviewPage() {
         </>
       )}
       <div className="grid-2">
-        <ThroughputChart />
+        <Suspense fallback={<section className="card"><Loading label="Loading the chart…" /></section>}>
+          <ThroughputChart />
+        </Suspense>
         {stats.data !== undefined && <QueueDepths stats={stats.data} />}
       </div>
       <div className="grid-2">
