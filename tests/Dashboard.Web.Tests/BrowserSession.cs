@@ -83,6 +83,15 @@ public sealed class BrowserSession
         });
         context.SetDefaultTimeout(15_000);
         var page = await context.NewPageAsync();
+        // What the page itself reports goes to the test's output: a failing step then shows the script error behind it.
+        page.PageError += (_, error) => TestContext.Out.WriteLine($"page error: {error}");
+        page.Console += (_, message) =>
+        {
+            if (message.Type is "error" or "warning")
+            {
+                TestContext.Out.WriteLine($"console {message.Type}: {message.Text}");
+            }
+        };
         return page;
     }
 

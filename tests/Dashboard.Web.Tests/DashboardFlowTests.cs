@@ -52,7 +52,7 @@ public sealed partial class DashboardFlowTests
         }
 
         await _page.Button("Sign out").ClickAsync();
-        await Expect(_page).ToHaveURLAsync(new Regex("/(login)?$"));
+        await Expect(_page).ToHaveURLAsync(new Regex(@"/(login(\?next=[^&]+)?)?$")); // signing in again returns to the page left
         await _page.GotoAsync("/jobs");
         await Expect(_page).ToHaveURLAsync(new Regex("/login"));
 

@@ -19,7 +19,15 @@ public sealed class ScaleTests
     private IPage _page = null!;
 
     [TearDown]
-    public async Task CloseAsync() => await _page.Context.CloseAsync();
+    public async Task CloseAsync()
+    {
+        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
+        {
+            await Ui.ScreenshotAsync(_page, "failed-scale");
+        }
+
+        await _page.Context.CloseAsync();
+    }
 
     [Test]
     public async Task JobsPage_With100kJobs_AndLiveFeed_At1000EventsPerSecond()
@@ -72,6 +80,14 @@ public sealed class ScaleTests
             }
             """);
         var before = await LiveCountersAsync();
+        // DASHBOARD_PROFILE=1: the page's CPU profile over the burst, for Chromium's DevTools (Performance tab, load file).
+        var profiler = Environment.GetEnvironmentVariable("DASHBOARD_PROFILE") == "1" ? await _page.Context.NewCDPSessionAsync(_page) : null;
+        if (profiler is not null)
+        {
+            await profiler.SendAsync("Profiler.enable");
+            await profiler.SendAsync("Profiler.start");
+        }
+
         var feed = Stopwatch.StartNew();
         var sent = 0;
         while (feed.Elapsed < TimeSpan.FromSeconds(15))
@@ -84,6 +100,12 @@ public sealed class ScaleTests
         }
 
         await Task.Delay(TimeSpan.FromSeconds(2)); // the last jobs complete
+        if (profiler is not null)
+        {
+            var profile = await profiler.SendAsync("Profiler.stop");
+            await File.WriteAllTextAsync(Path.Combine(BrowserSession.OutputDirectory, "live-feed.cpuprofile"), profile!.Value.GetProperty("profile").GetRawText());
+        }
+
         var seconds = feed.Elapsed.TotalSeconds;
         var after = await LiveCountersAsync();
         var frames = after.Frames - before.Frames;
