@@ -1,5 +1,5 @@
 import { Navigate, Route, Routes, useLocation } from 'react-router';
-import { useSession, type Session } from './auth/session';
+import { sessionStore, useSession, type Session } from './auth/session';
 import { Layout } from './components/Layout';
 import { LiveProvider } from './live/LiveProvider';
 import { BillingPage } from './pages/BillingPage';
@@ -21,6 +21,9 @@ import { WorkersPage } from './pages/WorkersPage';
 function SignedIn({ session }: { session: Session | null }) {
   const location = useLocation();
   if (session === null) {
+    if (sessionStore.endReason() === 'signed-out') {
+      return <Navigate to="/login" replace />;
+    }
     // The page asked for rides in the URL (not history state, which a reload keeps), so a fresh /login goes to the overview.
     return <Navigate to={`/login?${new URLSearchParams({ next: location.pathname + location.search }).toString()}`} replace />;
   }

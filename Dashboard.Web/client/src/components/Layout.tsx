@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { NavLink, Outlet, useNavigate } from 'react-router';
+import { NavLink, Outlet } from 'react-router';
 import { sessionLabel, sessionStore, type Session } from '../auth/session';
 import { useConnectionStatus } from '../live/LiveProvider';
 
@@ -33,13 +33,12 @@ function LiveIndicator() {
 
 /** The signed-in frame: the main navigation, who is signed in, the live stream's state, and the page. */
 export function Layout({ session }: { session: Session }) {
-  const navigate = useNavigate();
   const queryClient = useQueryClient();
   const signOut = () => {
     sessionStore.end('signed-out');
     // The next account must not see this one's cached jobs, keys or usage for a moment.
     queryClient.clear();
-    void navigate('/login', { replace: true });
+    // Without a session the signed-in routes redirect to /login (App.tsx).
   };
   return (
     <div className="shell">
