@@ -51,6 +51,16 @@ public sealed partial class DashboardFlowTests
             Assert.That((int)stats.StatusCode, Is.EqualTo(200));
         }
 
+        // Deleted from the page, the key is refused at once.
+        await _page.Locator("tr[data-key-id]", new() { HasText = "ci-deploys" }).GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await _page.GetByRole(AriaRole.Dialog, new() { Name = "Delete API key" }).Button("Delete key").ClickAsync();
+        await Expect(_page.Locator("tr[data-key-id]", new() { HasText = "ci-deploys" })).ToHaveCountAsync(0);
+        using (var client = BrowserSession.System.CreateClient(key))
+        using (var stats = await client.GetAsync("/api/v1/stats"))
+        {
+            Assert.That((int)stats.StatusCode, Is.EqualTo(401));
+        }
+
         await _page.Button("Sign out").ClickAsync();
         await Expect(_page).ToHaveURLAsync(new Regex(@"/(login(\?next=[^&]+)?)?$")); // signing in again returns to the page left
         await _page.GotoAsync("/jobs");
@@ -155,6 +165,19 @@ public sealed partial class DashboardFlowTests
             Assert.That(schedule.GetProperty("cron_expression").GetString(), Is.EqualTo("0 9 * * 1-5"));
             Assert.That(schedule.GetProperty("enabled").GetBoolean(), Is.False);
         }
+
+        // Deleting asks first; "Keep it" keeps it, "Delete" removes it from the page and from the API.
+        await row.Button("Delete").ClickAsync();
+        var confirm = _page.GetByRole(AriaRole.Dialog, new() { Name = "Delete schedule" });
+        await confirm.Button("Keep it").ClickAsync();
+        await Expect(confirm).ToBeHiddenAsync();
+        await Expect(row).ToBeVisibleAsync();
+        await row.Button("Delete").ClickAsync();
+        await confirm.Button("Delete").ClickAsync();
+        await Expect(row).ToHaveCountAsync(0);
+        await Expect(_page.GetByTestId("empty")).ToBeVisibleAsync();
+        var after = await client.GetFromJsonAsync<JsonElement>("/api/v1/cron");
+        Assert.That(after.GetProperty("data").GetArrayLength(), Is.Zero, after.ToString());
     }
 
     [Test]

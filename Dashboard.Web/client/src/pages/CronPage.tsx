@@ -6,7 +6,7 @@ import { keys } from '../api/queries';
 import type { CronSchedule } from '../api/types';
 import { CronDialog } from '../cron/CronDialog';
 import { formatRun, previewCron } from '../cron/cronText';
-import { Dialog } from '../components/Dialog';
+import { DeleteDialog } from '../components/DeleteDialog';
 import { formatDateTime } from '../components/format';
 import { Empty, ErrorAlert, Loading } from '../components/States';
 
@@ -28,30 +28,16 @@ function NextRuns({ schedule, now }: { schedule: CronSchedule; now: Date }) {
   );
 }
 
-function DeleteDialog({ schedule, onClose }: { schedule: CronSchedule; onClose: () => void }) {
-  const queryClient = useQueryClient();
-  const remove = useMutation({
-    mutationFn: () => api({ method: 'DELETE', path: '/api/v1/cron/{id}', params: { id: schedule.id ?? '' } }),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: keys.cron });
-      onClose();
-    },
-  });
+function DeleteScheduleDialog({ schedule, onClose }: { schedule: CronSchedule; onClose: () => void }) {
   return (
-    <Dialog title="Delete schedule" onClose={onClose}>
-      <p>
-        Delete <strong>{schedule.name}</strong>? It fires no more jobs; the jobs it already fired stay.
-      </p>
-      {remove.isError && <ErrorAlert error={remove.error} />}
-      <div className="dialog-actions">
-        <button type="button" className="button" onClick={onClose}>
-          Keep it
-        </button>
-        <button type="button" className="button button-danger" disabled={remove.isPending} onClick={() => remove.mutate()}>
-          Delete
-        </button>
-      </div>
-    </Dialog>
+    <DeleteDialog
+      title="Delete schedule"
+      remove={() => api({ method: 'DELETE', path: '/api/v1/cron/{id}', params: { id: schedule.id ?? '' } })}
+      invalidates={keys.cron}
+      onClose={onClose}
+    >
+      Delete <strong>{schedule.name}</strong>? It fires no more jobs; the jobs it already fired stay.
+    </DeleteDialog>
   );
 }
 
@@ -142,7 +128,7 @@ export function CronPage() {
         </div>
       )}
       {editing !== null && <CronDialog schedule={editing === 'new' ? null : editing} onClose={() => setEditing(null)} />}
-      {deleting !== null && <DeleteDialog schedule={deleting} onClose={() => setDeleting(null)} />}
+      {deleting !== null && <DeleteScheduleDialog schedule={deleting} onClose={() => setDeleting(null)} />}
     </>
   );
 }

@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import { api } from '../api/client';
 import { keys } from '../api/queries';
 import type { DlqEntry } from '../api/types';
+import { toggled } from '../components/toggled';
 import { formatDateTime, formatNumber, shortId } from '../components/format';
 import { Empty, ErrorAlert, Loading, Notice } from '../components/States';
 import { runBulk, summarizeBulk } from '../jobs/bulk';
@@ -42,15 +43,7 @@ export function DlqPage() {
   const meta = entries.data?.meta;
   const waiting = list.filter((e) => !e.requeued && e.id !== undefined);
   const chosen = waiting.filter((e) => selected.has(e.id ?? '')).map((e) => e.id ?? '');
-  const toggle = (id: string) => {
-    const next = new Set(selected);
-    if (next.has(id)) {
-      next.delete(id);
-    } else {
-      next.add(id);
-    }
-    setSelected(next);
-  };
+  const toggle = (id: string) => setSelected(toggled(selected, id));
 
   return (
     <>

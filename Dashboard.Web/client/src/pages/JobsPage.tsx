@@ -4,6 +4,7 @@ import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api/client';
 import { fetchJobPage, keys } from '../api/queries';
 import { JOB_STATUSES, QUEUES, type Job, type JobStatus, type QueueName } from '../api/types';
+import { toggled } from '../components/toggled';
 import { Dialog } from '../components/Dialog';
 import { formatAge, formatDateTime, formatNumber, shortId } from '../components/format';
 import { Empty, ErrorAlert, Loading, Notice } from '../components/States';
@@ -243,15 +244,7 @@ export function JobsPage({ admin }: { admin: boolean }) {
     },
   });
 
-  const toggle = (id: string) => {
-    const next = new Set(selected);
-    if (next.has(id)) {
-      next.delete(id);
-    } else {
-      next.add(id);
-    }
-    setSelected(next);
-  };
+  const toggle = (id: string) => setSelected(toggled(selected, id));
   const allChosen = jobs.length > 0 && chosen.length === jobs.length;
 
   return (

@@ -4,6 +4,7 @@ import { api, apiData } from '../api/client';
 import { keys } from '../api/queries';
 import type { ApiKey, CreatedApiKey } from '../api/types';
 import { useSession } from '../auth/session';
+import { DeleteDialog } from '../components/DeleteDialog';
 import { CopyButton } from '../components/CopyButton';
 import { Dialog } from '../components/Dialog';
 import { formatDateTime } from '../components/format';
@@ -67,30 +68,17 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
 }
 
 function DeleteKeyDialog({ apiKey, onClose }: { apiKey: ApiKey; onClose: () => void }) {
-  const queryClient = useQueryClient();
-  const remove = useMutation({
-    mutationFn: () => api({ method: 'DELETE', path: '/api/v1/keys/{id}', params: { id: apiKey.id ?? '' } }),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: keys.apiKeys });
-      onClose();
-    },
-  });
   return (
-    <Dialog title="Delete API key" onClose={onClose}>
-      <p>
-        Delete <strong>{apiKey.name}</strong> (<code>{apiKey.key_prefix}…</code>)? Every service refuses it at once; whatever
-        still sends it gets 401.
-      </p>
-      {remove.isError && <ErrorAlert error={remove.error} />}
-      <div className="dialog-actions">
-        <button type="button" className="button" onClick={onClose}>
-          Keep it
-        </button>
-        <button type="button" className="button button-danger" disabled={remove.isPending} onClick={() => remove.mutate()}>
-          Delete key
-        </button>
-      </div>
-    </Dialog>
+    <DeleteDialog
+      title="Delete API key"
+      remove={() => api({ method: 'DELETE', path: '/api/v1/keys/{id}', params: { id: apiKey.id ?? '' } })}
+      invalidates={keys.apiKeys}
+      confirmLabel="Delete key"
+      onClose={onClose}
+    >
+      Delete <strong>{apiKey.name}</strong> (<code>{apiKey.key_prefix}…</code>)? Every service refuses it at once; whatever
+      still sends it gets 401.
+    </DeleteDialog>
   );
 }
 

@@ -4,6 +4,8 @@ import { Link } from 'react-router';
 import { api, apiData } from '../api/client';
 import { keys } from '../api/queries';
 import { WEBHOOK_EVENTS, type Webhook, type WebhookDelivery, type WebhookEventName, type WebhookRequest } from '../api/types';
+import { toggled } from '../components/toggled';
+import { DeleteDialog } from '../components/DeleteDialog';
 import { CopyButton } from '../components/CopyButton';
 import { Dialog } from '../components/Dialog';
 import { formatDateTime, formatNumber, shortId } from '../components/format';
@@ -55,15 +57,7 @@ function NewWebhookDialog({ onClose }: { onClose: () => void }) {
     );
   }
 
-  const toggle = (event: WebhookEventName) => {
-    const next = new Set(events);
-    if (next.has(event)) {
-      next.delete(event);
-    } else {
-      next.add(event);
-    }
-    setEvents(next);
-  };
+  const toggle = (event: WebhookEventName) => setEvents(toggled(events, event));
   const submit = (e: FormEvent) => {
     e.preventDefault();
     create.mutate();
@@ -196,29 +190,16 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
 }
 
 function DeleteWebhookDialog({ webhook, onClose, onDeleted }: { webhook: Webhook; onClose: () => void; onDeleted: () => void }) {
-  const queryClient = useQueryClient();
-  const remove = useMutation({
-    mutationFn: () => api({ method: 'DELETE', path: '/api/v1/webhooks/{id}', params: { id: webhook.id ?? '' } }),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: keys.webhooks });
-      onDeleted();
-    },
-  });
   return (
-    <Dialog title="Delete webhook" onClose={onClose}>
-      <p>
-        Delete the subscription of <code>{webhook.url}</code> and its delivery log? Waiting deliveries are dropped.
-      </p>
-      {remove.isError && <ErrorAlert error={remove.error} />}
-      <div className="dialog-actions">
-        <button type="button" className="button" onClick={onClose}>
-          Keep it
-        </button>
-        <button type="button" className="button button-danger" disabled={remove.isPending} onClick={() => remove.mutate()}>
-          Delete
-        </button>
-      </div>
-    </Dialog>
+    <DeleteDialog
+      title="Delete webhook"
+      remove={() => api({ method: 'DELETE', path: '/api/v1/webhooks/{id}', params: { id: webhook.id ?? '' } })}
+      invalidates={keys.webhooks}
+      onClose={onClose}
+      onDeleted={onDeleted}
+    >
+      Delete the subscription of <code>{webhook.url}</code> and its delivery log? Waiting deliveries are dropped.
+    </DeleteDialog>
   );
 }
 
