@@ -14,11 +14,18 @@ public sealed class SharedSystem
 {
     private static SystemUnderTest? _system;
 
+    /// <summary>The operator's key (ADMIN_KEY) of the shared system: it sees every tenant.</summary>
+    public const string AdminKey = "shared-e2e-admin-key";
+
     public static SystemUnderTest System => _system ?? throw new InvalidOperationException("The shared system has not started.");
 
     [OneTimeSetUp]
-    public async Task StartAsync() =>
-        _system = await SystemUnderTest.StartAsync(new SystemUnderTestOptions { Workers = 2, Environment = Api.FastEnvironment() });
+    public async Task StartAsync()
+    {
+        var environment = Api.FastEnvironment();
+        environment["ADMIN_KEY"] = AdminKey;
+        _system = await SystemUnderTest.StartAsync(new SystemUnderTestOptions { Workers = 2, Environment = environment });
+    }
 
     [OneTimeTearDown]
     public async Task StopAsync()
