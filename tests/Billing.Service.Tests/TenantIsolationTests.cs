@@ -127,8 +127,10 @@ public sealed class TenantIsolationTests : AccountsFixture
         var (status, list) = await SendAsync(admin, HttpMethod.Get, "/api/v1/jobs?limit=100");
         Assert.That(status, Is.EqualTo(HttpStatusCode.OK), list.ToJsonString());
         Assert.That(Ids(list), Is.SupersetOf(new[] { _a.Pending, _b.Pending }));
-        var (getStatus, _) = await SendAsync(admin, HttpMethod.Get, $"/api/v1/jobs/{_a.Completed}/result");
-        Assert.That(getStatus, Is.EqualTo(HttpStatusCode.OK));
+        // The result is the stored JSON itself, not an envelope.
+        using var result = await admin.GetAsync($"/api/v1/jobs/{_a.Completed}/result", Ct);
+        Assert.That(result.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await result.Content.ReadAsStringAsync(Ct), Does.Contain("of tenant a"));
     }
 
     [Test]

@@ -17,6 +17,8 @@ public sealed partial class JobStatementsTests
     private static readonly Dictionary<string, JobMove> MoveOfStatement = new()
     {
         [nameof(JobSql.Claim)] = JobTransitions.Claim,
+        // A remote worker's lease is the same move as a built-in worker's claim: a due waiting job starts running.
+        [nameof(JobSql.Lease)] = JobTransitions.Claim,
         [nameof(JobSql.Complete)] = JobTransitions.Complete,
         [nameof(JobSql.Fail)] = JobTransitions.Fail,
         [nameof(JobSql.Kill)] = JobTransitions.Kill,
