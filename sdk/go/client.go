@@ -119,7 +119,7 @@ func (c *Client) send(ctx context.Context, k call) (*answer, error) {
 			apiErr = errorFrom(a)
 			err = apiErr
 		}
-		if attempt >= c.maxRetries || !retryable(k, apiErr, err, ctx) {
+		if attempt >= c.maxRetries || !retryable(ctx, k, apiErr, err) {
 			return nil, err
 		}
 		wait := backoff(attempt)
@@ -166,7 +166,7 @@ func (c *Client) once(ctx context.Context, method, target string, payload []byte
 
 // retryable: a 429 was refused before any work was done, so every call may be repeated; a 503 or a broken
 // connection may have happened after the server acted, so only calls that are safe to repeat are.
-func retryable(k call, apiErr *APIError, err error, ctx context.Context) bool {
+func retryable(ctx context.Context, k call, apiErr *APIError, err error) bool {
 	if ctx.Err() != nil {
 		return false
 	}

@@ -2,6 +2,15 @@ package jobqueue
 
 import "context"
 
+// report is a call about a lease. It may be repeated: a heartbeat only extends the lease again, and a complete or
+// fail that already took effect is refused with 409 the second time, changing nothing; losing an outcome instead
+// would run the job again.
+func report(path string, body any) call {
+	k := post(path, body)
+	k.idempotent = true
+	return k
+}
+
 // The remote-worker lease protocol, call by call. Worker builds on these; use them directly to run jobs your own
 // way.
 
@@ -26,10 +35,7 @@ type HeartbeatRequest struct {
 // expired or another attempt holds the job.
 func (c *Client) Heartbeat(ctx context.Context, jobID string, req HeartbeatRequest) (*Lease, error) {
 	var l Lease
-	// Repeating a heartbeat only extends the lease again, so it may be retried.
-	k := post("/api/v1/jobs/"+seg(jobID)+"/heartbeat", req)
-	k.idempotent = true
-	if _, err := c.do(ctx, k, &l); err != nil {
+	if _, err := c.do(ctx, report("/api/v1/jobs/"+seg(jobID)+"/heartbeat", req), &l); err != nil {
 		return nil, err
 	}
 	return &l, nil
@@ -42,7 +48,7 @@ func (c *Client) CompleteJob(ctx context.Context, jobID, leaseToken string, resu
 		Result     any    `json:"result,omitempty"`
 	}{leaseToken, result}
 	var job Job
-	if _, err := c.do(ctx, post("/api/v1/jobs/"+seg(jobID)+"/complete", body), &job); err != nil {
+	if _, err := c.do(ctx, report("/api/v1/jobs/"+seg(jobID)+"/complete", body), &job); err != nil {
 		return nil, err
 	}
 	return &job, nil
@@ -57,7 +63,7 @@ func (c *Client) FailJob(ctx context.Context, jobID, leaseToken, message string,
 		Retryable  bool   `json:"retryable"`
 	}{leaseToken, message, retryable}
 	var job Job
-	if _, err := c.do(ctx, post("/api/v1/jobs/"+seg(jobID)+"/fail", body), &job); err != nil {
+	if _, err := c.do(ctx, report("/api/v1/jobs/"+seg(jobID)+"/fail", body), &job); err != nil {
 		return nil, err
 	}
 	return &job, nil

@@ -70,8 +70,11 @@ func NewWorker(client *Client, opts WorkerOptions) *Worker {
 	if opts.LeaseDuration <= 0 {
 		opts.LeaseDuration = 30 * time.Second
 	}
-	if opts.Wait <= 0 || opts.Wait > 20*time.Second {
+	switch {
+	case opts.Wait <= 0 || opts.Wait > 20*time.Second:
 		opts.Wait = 20 * time.Second
+	case opts.Wait < time.Second:
+		opts.Wait = time.Second // the protocol counts whole seconds, and 0 would poll without waiting
 	}
 	if opts.ShutdownGrace <= 0 {
 		opts.ShutdownGrace = 30 * time.Second
@@ -163,6 +166,9 @@ func (w *Worker) finish() {
 	w.running = false
 }
 
+// maxLease is the most jobs one lease request may ask for.
+const maxLease = 100
+
 // leaseLoop leases as many jobs as there are free slots, waiting for a slot first, until ctx is done; it returns
 // an error only when the server refuses the lease request itself (4xx).
 func (w *Worker) leaseLoop(ctx context.Context, types []string, slots chan struct{}, start func(*LeasedJob)) error {
@@ -175,7 +181,7 @@ func (w *Worker) leaseLoop(ctx context.Context, types []string, slots chan struc
 		}
 		free := 1
 	more:
-		for free < cap(slots) {
+		for free < cap(slots) && free < maxLease {
 			select {
 			case slots <- struct{}{}:
 				free++
