@@ -388,6 +388,7 @@ type Usage struct {
 // LeaseRequest asks for jobs to run (POST /api/v1/workers/lease).
 type LeaseRequest struct {
 	WorkerID     string   `json:"worker_id"`
+	Host         string   `json:"host,omitempty"` // shown in /api/v1/workers
 	Types        []string `json:"types"`
 	Queues       []string `json:"queues,omitempty"`
 	Max          int      `json:"max,omitempty"`           // 1–100

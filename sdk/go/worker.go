@@ -48,6 +48,7 @@ type WorkerOptions struct {
 // Worker runs jobs of the types it has handlers for, leased from the server over the remote-worker protocol.
 type Worker struct {
 	client   *Client
+	host     string
 	opts     WorkerOptions
 	mu       sync.Mutex
 	handlers map[string]HandlerFunc
@@ -58,8 +59,8 @@ var workerIDChars = regexp.MustCompile(`[^A-Za-z0-9._:@-]`)
 
 // NewWorker returns a worker leasing through client; add handlers with Handle, then call Run.
 func NewWorker(client *Client, opts WorkerOptions) *Worker {
+	host, _ := os.Hostname()
 	if opts.ID == "" {
-		host, _ := os.Hostname()
 		suffix := make([]byte, 3)
 		_, _ = rand.Read(suffix)
 		opts.ID = fmt.Sprintf("%s-go-%d-%s", workerIDChars.ReplaceAllString(host, "_"), os.Getpid(), hex.EncodeToString(suffix))
@@ -82,7 +83,7 @@ func NewWorker(client *Client, opts WorkerOptions) *Worker {
 	if opts.OnError == nil {
 		opts.OnError = func(err error) { log.Printf("jobqueue worker: %v", err) }
 	}
-	return &Worker{client: client, opts: opts, handlers: map[string]HandlerFunc{}}
+	return &Worker{client: client, host: host, opts: opts, handlers: map[string]HandlerFunc{}}
 }
 
 // ID is the worker's id.
@@ -192,6 +193,7 @@ func (w *Worker) leaseLoop(ctx context.Context, types []string, slots chan struc
 
 		jobs, err := w.client.LeaseJobs(ctx, LeaseRequest{
 			WorkerID:     w.opts.ID,
+			Host:         w.host,
 			Types:        types,
 			Queues:       w.opts.Queues,
 			Max:          free,
@@ -314,6 +316,9 @@ func (w *Worker) run(root context.Context, h HandlerFunc, job *LeasedJob) {
 		_, err = w.client.FailJob(reportCtx, job.ID, job.LeaseToken, "cancelled", false)
 	case err != nil:
 		message, retry := err.Error(), !IsPermanent(err)
+		if message == "" {
+			message = "the handler failed without a message" // the protocol needs one
+		}
 		switch {
 		case root.Err() != nil:
 			message, retry = "the worker stopped before the job finished: "+message, true
