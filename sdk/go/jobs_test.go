@@ -2,6 +2,7 @@ package jobqueue_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"errors"
 	"net/http"
 	"strings"
@@ -33,10 +34,15 @@ func TestEnqueue_EchoJobCompletes_WithItsResultAndOneAttempt(t *testing.T) {
 	if err := json.Unmarshal(result, &echoed); err != nil || echoed["to"] != "ada@example.com" {
 		t.Fatalf("result %s (%v)", result, err)
 	}
-	attempts := must(c.GetJobAttempts(ctx, job.ID)).in(t)
-	if len(attempts) != 1 || attempts[0].Outcome != "completed" || attempts[0].WorkerID != *done.WorkerID {
-		t.Fatalf("attempts: %+v", attempts)
-	}
+	// The worker records the attempt beside the outcome, a moment after the status may show.
+	waitFor(t, 10*time.Second, "the attempt recorded", func() (bool, string) {
+		attempts, err := c.GetJobAttempts(ctx, job.ID)
+		if err != nil {
+			return false, err.Error()
+		}
+		ok := len(attempts) == 1 && attempts[0].Outcome == "completed" && attempts[0].WorkerID == *done.WorkerID
+		return ok, fmt.Sprintf("%+v", attempts)
+	})
 
 	page := must(c.ListJobs(ctx, jobqueue.ListJobsParams{Status: jobqueue.StatusCompleted, Type: "echo", Tags: map[string]string{"team": "go"}})).in(t)
 	if page.TotalCount != 1 || len(page.Items) != 1 || page.Items[0].ID != job.ID || page.HasMore {
