@@ -1,0 +1,3 @@
+module github.com/jobqueue/jobqueue/sdk/go
+
+go 1.19
