@@ -34,7 +34,6 @@ class AsyncWorkerTests(unittest.IsolatedAsyncioTestCase):
     @contextlib.asynccontextmanager
     async def running(self, worker: AsyncWorker) -> AsyncIterator["asyncio.Task[None]"]:
         task = asyncio.create_task(worker.run())
-        await asyncio.sleep(0)  # let run() start, so stop() has a loop to reach
         try:
             yield task
         finally:

@@ -175,7 +175,8 @@ class Worker(_WorkerBase):
             raise TypeError("Worker runs plain functions on threads: register coroutine functions on an AsyncWorker")
 
     def stop(self) -> None:
-        """Stops leasing and shuts down gracefully; ``run()`` returns when done. Safe from any thread or a signal handler."""
+        """Stops leasing and shuts down gracefully; ``run()`` returns when done (at once if it has not started: a
+        stopped worker stays stopped). Safe from any thread or a signal handler."""
         self._stopping.set()
         with self._changed:
             self._changed.notify_all()
@@ -184,8 +185,6 @@ class Worker(_WorkerBase):
         """Leases and runs jobs until ``stop()`` (or SIGINT/SIGTERM on the main thread), then shuts down gracefully.
         The in-flight long poll is awaited (up to ``wait_seconds``); what it brings is handed back at once."""
         types = self._types()
-        self._stopping.clear()
-        self._done.clear()
         previous = self._install_signals()
         beating = threading.Thread(target=self._heartbeat_loop, name=f"{self.worker_id}-heartbeat", daemon=True)
         beating.start()
@@ -196,7 +195,8 @@ class Worker(_WorkerBase):
             self._done.set()
             beating.join()
             for signum, handler in previous.items():
-                signal.signal(signum, handler)
+                if handler is not None:  # None: installed outside Python, cannot be put back from here
+                    signal.signal(signum, handler)
             try:
                 self.client.deregister_worker(self.worker_id)
             except JobQueueError as error:
@@ -313,19 +313,22 @@ class AsyncWorker(_WorkerBase):
         self.client = client
         self._tasks: Dict[str, "asyncio.Task[None]"] = {}
         self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._stopping: Optional[asyncio.Event] = None
+        self._stop_requested = False
 
     def _check(self, fn: Callable[..., Any]) -> None:
         if not inspect.iscoroutinefunction(fn):
             raise TypeError("AsyncWorker runs coroutine functions (async def): register plain functions on a Worker")
 
     def stop(self) -> None:
-        """Stops leasing and shuts down gracefully; ``run()`` returns when done. Safe from any thread."""
-        if self._loop is not None and self._stopping is not None:
-            self._loop.call_soon_threadsafe(self._stop_now)
+        """Stops leasing and shuts down gracefully; ``run()`` returns when done (at once if it has not started: a
+        stopped worker stays stopped). Safe from any thread."""
+        # The flag first, the loop second; run() does the reverse, so one of them sees the other.
+        self._stop_requested = True
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._stop_now)
 
     def _stop_now(self) -> None:
-        assert self._stopping is not None
         self._stopping.set()
         self._wake.set()
 
@@ -333,10 +336,12 @@ class AsyncWorker(_WorkerBase):
         """Leases and runs jobs until ``stop()`` (or SIGINT/SIGTERM when the loop runs on the main thread), then shuts
         down gracefully. The in-flight long poll is awaited (up to ``wait_seconds``); what it brings is handed back."""
         types = self._types()
-        self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
         self._done = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        if self._stop_requested:
+            self._stop_now()
         signals = self._install_signals()
         beating = asyncio.create_task(self._heartbeat_loop())
         try:
@@ -347,6 +352,7 @@ class AsyncWorker(_WorkerBase):
             await beating
             for signum in signals:
                 self._loop.remove_signal_handler(signum)
+            self._loop = None
             try:
                 await self.client.deregister_worker(self.worker_id)
             except JobQueueError as error:
@@ -355,7 +361,6 @@ class AsyncWorker(_WorkerBase):
     def _install_signals(self) -> List[int]:
         if threading.current_thread() is not threading.main_thread():
             return []
-        assert self._loop is not None
         installed = []
         for signum in (signal.SIGINT, signal.SIGTERM):
             try:
@@ -366,7 +371,6 @@ class AsyncWorker(_WorkerBase):
         return installed
 
     async def _lease_loop(self, types: List[str]) -> None:
-        assert self._stopping is not None
         while True:
             while len(self._running) >= self.concurrency and not self._stopping.is_set():
                 self._wake.clear()
@@ -384,7 +388,6 @@ class AsyncWorker(_WorkerBase):
                 await self._start(job)
 
     async def _start(self, job: LeasedJob) -> None:
-        assert self._stopping is not None
         run = _Run(job, asyncio.Event())
         self._running[job.id] = run
         if self._stopping.is_set():  # brought by the poll under way when stop() came: hand it back
