@@ -195,11 +195,13 @@ class _Api:
         max: int = 1,
         lease_seconds: Optional[int] = None,
         wait_seconds: Optional[int] = None,
+        host: Optional[str] = None,
     ) -> List[LeasedJob]:
         """``POST /api/v1/workers/lease``: up to ``max`` ready jobs of ``types``, each leased for ``lease_seconds``;
-        waits up to ``wait_seconds`` for one (an empty list when none came)."""
+        waits up to ``wait_seconds`` for one (an empty list when none came). ``host`` is shown in ``list_workers``.
+        ``ConflictError`` when ``worker_id`` is a built-in worker's or another tenant's."""
         return self._send(Call("POST", "/api/v1/workers/lease", t.many(LeasedJob), extra_timeout=float(wait_seconds or 0), json=t.body(
-            worker_id=worker_id, types=list(types), queues=list(queues) if queues is not None else None, max=max,
+            worker_id=worker_id, host=host, types=list(types), queues=list(queues) if queues is not None else None, max=max,
             lease_seconds=lease_seconds, wait_seconds=wait_seconds)))
 
     def heartbeat_job(self, job_id: str, lease_token: str, progress: Any = None, lease_seconds: Optional[int] = None) -> Heartbeat:

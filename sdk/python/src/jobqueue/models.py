@@ -71,6 +71,8 @@ class Job(Model):
     requeued_from: Optional[str] = None
     tenant: Optional[str] = None
     trace_id: Optional[str] = None
+    progress: Any = None
+    """The last progress a remote worker's heartbeat reported (any JSON value)."""
 
 
 @dataclasses.dataclass

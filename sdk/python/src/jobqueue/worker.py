@@ -216,7 +216,8 @@ class Worker(_WorkerBase):
             if self._stopping.is_set():
                 return
             try:
-                jobs = self.client.lease_jobs(self.worker_id, types, self.queues, free, self.lease_seconds, self.wait_seconds)
+                jobs = self.client.lease_jobs(self.worker_id, types, self.queues, max=free, lease_seconds=self.lease_seconds,
+                                              wait_seconds=self.wait_seconds, host=socket.gethostname())
             except JobQueueError as error:
                 log.warning("worker %s: leasing failed: %s", self.worker_id, error)
                 self._stopping.wait(LEASE_ERROR_PAUSE_SECONDS)
@@ -379,7 +380,8 @@ class AsyncWorker(_WorkerBase):
                 return
             free = self.concurrency - len(self._running)
             try:
-                jobs = await self.client.lease_jobs(self.worker_id, types, self.queues, free, self.lease_seconds, self.wait_seconds)
+                jobs = await self.client.lease_jobs(self.worker_id, types, self.queues, max=free, lease_seconds=self.lease_seconds,
+                                                    wait_seconds=self.wait_seconds, host=socket.gethostname())
             except JobQueueError as error:
                 log.warning("worker %s: leasing failed: %s", self.worker_id, error)
                 await _wait(self._stopping, LEASE_ERROR_PAUSE_SECONDS)
