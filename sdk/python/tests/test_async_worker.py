@@ -154,7 +154,7 @@ class AsyncWorkerTests(unittest.IsolatedAsyncioTestCase):
         self.assertEqual((await self.client.get_job(quick.id)).result, "made it")
         self.assertIn((await self.client.get_job(stuck.id)).status, ("failed", "pending"))
         self.assertEqual(cancelled_seen, [stuck.id], "the handler past the grace period was cancelled")
-        self.assertEqual((await self.client.get_job_attempts(stuck.id))[0].error,
+        self.assertEqual((await self.client.get_job(stuck.id)).error_message,
                          "worker stopped: the job did not finish within the 2 s grace period")
 
     async def test_sync_handlers_are_refused(self) -> None:

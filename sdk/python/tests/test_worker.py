@@ -206,7 +206,7 @@ class WorkerTests(unittest.TestCase):
         self.assertTrue(saw_cancel.is_set(), "the handler was told to stop")
         handed_back = self.client.get_job(job.id)
         self.assertIn(handed_back.status, ("failed", "pending"), "retryable: it runs again")
-        self.assertEqual(self.client.get_job_attempts(job.id)[0].error, "worker stopped: the job did not finish within the 1 s grace period")
+        self.assertEqual(handed_back.error_message, "worker stopped: the job did not finish within the 1 s grace period")
 
 
 if __name__ == "__main__":
