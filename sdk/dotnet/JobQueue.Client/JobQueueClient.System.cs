@@ -27,15 +27,15 @@ public sealed partial class JobQueueClient
     }
 
     /// <summary>
-    /// GET /ws: the caller's live frames (job events, worker heartbeats, stats every 5 s) until the server closes the
-    /// stream or <paramref name="cancellationToken"/> fires. <paramref name="types"/> limits the frame types.
-    /// The stream is live only: what happened while not connected is read through the REST calls.
+    /// GET /ws: connects to the caller's live frames (job events, worker heartbeats, stats every 5 s);
+    /// <paramref name="types"/> limits the frame types. Once this returns the stream is open, so nothing that happens
+    /// after it is missed; what happened before is read through the REST calls (the stream is live only).
     /// </summary>
-    public async IAsyncEnumerable<LiveFrame> StreamEventsAsync(IEnumerable<string>? types = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async Task<LiveEventStream> OpenEventStreamAsync(IEnumerable<string>? types = null, CancellationToken cancellationToken = default)
     {
         var address = new UriBuilder(new Uri(BaseAddress, WithQuery("/ws", ("types", types is null ? null : string.Join(',', types)))));
         address.Scheme = address.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
-        using var socket = new ClientWebSocket();
+        var socket = new ClientWebSocket();
         if (!string.IsNullOrEmpty(_options.ApiKey))
         {
             socket.Options.SetRequestHeader("X-API-Key", _options.ApiKey);
@@ -49,17 +49,37 @@ public sealed partial class JobQueueClient
         try
         {
             await socket.ConnectAsync(address.Uri, cancellationToken);
+            return new LiveEventStream(socket);
         }
         catch (WebSocketException) when (socket.HttpStatusCode != 0)
         {
-            throw new JobQueueException($"the live stream was refused: {(int)socket.HttpStatusCode} {socket.HttpStatusCode}", socket.HttpStatusCode, null, null);
+            var status = socket.HttpStatusCode;
+            socket.Dispose();
+            throw new JobQueueException($"the live stream was refused: {(int)status} {status}", status, null, null);
         }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}
 
+/// <summary>An open live stream (/ws): read its frames with <see cref="ReadAllAsync"/>; dispose it to close it.</summary>
+public sealed class LiveEventStream : IAsyncDisposable
+{
+    private readonly ClientWebSocket _socket;
+
+    internal LiveEventStream(ClientWebSocket socket) => _socket = socket;
+
+    /// <summary>The frames as they come, until the server closes the stream or <paramref name="cancellationToken"/> fires.</summary>
+    public async IAsyncEnumerable<LiveFrame> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
         var buffer = new byte[16 * 1024];
         using var message = new MemoryStream();
         while (true)
         {
-            var received = await socket.ReceiveAsync(buffer, cancellationToken);
+            var received = await _socket.ReceiveAsync(buffer, cancellationToken);
             if (received.MessageType == WebSocketMessageType.Close)
             {
                 yield break;
@@ -71,9 +91,27 @@ public sealed partial class JobQueueClient
                 continue;
             }
 
-            var frame = JsonSerializer.Deserialize(message.GetBuffer().AsSpan(0, (int)message.Length), Json.LiveFrame)!;
+            var frame = JsonSerializer.Deserialize(message.GetBuffer().AsSpan(0, (int)message.Length), JobQueueJsonContext.Default.LiveFrame)!;
             message.SetLength(0);
             yield return frame;
         }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_socket.State == WebSocketState.Open)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+            {
+                // The server went away first: nothing left to close politely.
+            }
+        }
+
+        _socket.Dispose();
     }
 }

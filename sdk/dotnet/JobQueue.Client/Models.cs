@@ -19,17 +19,21 @@ public enum JobStatus
 public sealed class SnakeCaseEnumConverter<TEnum>() : JsonStringEnumConverter<TEnum>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false)
     where TEnum : struct, Enum;
 
+// Properties with a default are settable: System.Text.Json's source generator sets every init-only property when it
+// creates the object, so a field the server leaves out (an older server, a built-in worker's "types") would become
+// null instead of keeping its default.
+
 /// <summary>A job as the API shows it.</summary>
 public record Job
 {
     public Guid Id { get; init; }
-    public string Type { get; init; } = "";
+    public string Type { get; set; } = "";
     public JsonElement Payload { get; init; }
     public int Priority { get; init; }
     public JobStatus Status { get; init; }
     public int Attempts { get; init; }
     public int MaxAttempts { get; init; }
-    public string QueueName { get; init; } = "";
+    public string QueueName { get; set; } = "";
     public DateTimeOffset ScheduledAt { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
@@ -39,7 +43,7 @@ public record Job
     public JsonElement? Result { get; init; }
     public Guid? ApiKeyId { get; init; }
     public DateTimeOffset? ExpiresAt { get; init; }
-    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Tags { get; set; } = new Dictionary<string, string>();
     public int? TimeoutSeconds { get; init; }
     public int? TtlSeconds { get; init; }
     public Guid? RequeuedFrom { get; init; }
@@ -52,7 +56,7 @@ public record Job
 /// <summary>A job leased to a remote worker: the job, and the lease its outcome must quote.</summary>
 public sealed record LeasedJob : Job
 {
-    public string LeaseToken { get; init; } = "";
+    public string LeaseToken { get; set; } = "";
     public DateTimeOffset LeaseExpiresAt { get; init; }
 }
 
@@ -95,7 +99,7 @@ public sealed record Page<T>(IReadOnlyList<T> Items, int TotalCount, int Limit, 
 /// <summary>One keyset page of GET /api/v1/jobs/cursor.</summary>
 public sealed record JobCursorPage
 {
-    public IReadOnlyList<Job> Items { get; init; } = [];
+    public IReadOnlyList<Job> Items { get; set; } = [];
     public string? NextCursor { get; init; }
     public bool HasMore { get; init; }
     public int Limit { get; init; }
@@ -105,12 +109,12 @@ public sealed record JobCursorPage
 public sealed record JobAttempt
 {
     public int Attempt { get; init; }
-    public string WorkerId { get; init; } = "";
+    public string WorkerId { get; set; } = "";
     public DateTimeOffset StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
     public double? DurationMs { get; init; }
     /// <summary><c>running</c>, <c>completed</c>, <c>failed</c>, <c>dead</c>, <c>cancelled</c> or <c>lost</c>.</summary>
-    public string Outcome { get; init; } = "";
+    public string Outcome { get; set; } = "";
     public string? Error { get; init; }
 }
 
@@ -120,7 +124,7 @@ public sealed record JobAttemptList(IReadOnlyList<JobAttempt> Items);
 public sealed record CancelResult
 {
     public Guid Id { get; init; }
-    public string Status { get; init; } = "";
+    public string Status { get; set; } = "";
     public bool CancelRequested { get; init; }
 }
 
@@ -132,10 +136,10 @@ public sealed record DlqEntry
 {
     public Guid Id { get; init; }
     public Guid JobId { get; init; }
-    public string Type { get; init; } = "";
+    public string Type { get; set; } = "";
     public JsonElement Payload { get; init; }
     public int Priority { get; init; }
-    public string QueueName { get; init; } = "";
+    public string QueueName { get; set; } = "";
     public int MaxAttempts { get; init; }
     public int TotalAttempts { get; init; }
     public string? LastError { get; init; }
@@ -145,7 +149,7 @@ public sealed record DlqEntry
     public DateTimeOffset? RequeuedAt { get; init; }
     public Guid? NewJobId { get; init; }
     public Guid? ApiKeyId { get; init; }
-    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Tags { get; set; } = new Dictionary<string, string>();
 }
 
 /// <summary>A requeued dead job: the fresh job and the entry it came from.</summary>
@@ -166,10 +170,10 @@ public sealed record Stats
     public double FailedRate { get; init; }
     public long QueueDepth { get; init; }
     public long DlqCount { get; init; }
-    public IReadOnlyList<QueueStats> Queues { get; init; } = [];
+    public IReadOnlyList<QueueStats> Queues { get; set; } = [];
     /// <summary>Waiting jobs whose type no live worker serves.</summary>
     public long Unserved { get; init; }
-    public IReadOnlyList<UnservedType> UnservedTypes { get; init; } = [];
+    public IReadOnlyList<UnservedType> UnservedTypes { get; set; } = [];
 }
 
 public sealed record QueueStats(string Queue, long Depth, long Running);
@@ -179,21 +183,21 @@ public sealed record UnservedType(string Type, long Waiting);
 /// <summary>A registered worker: built in, or a remote one on the lease protocol.</summary>
 public sealed record Worker
 {
-    public string Id { get; init; } = "";
+    public string Id { get; set; } = "";
     /// <summary><c>built-in</c> or <c>remote</c>.</summary>
     public string? Kind { get; init; }
-    public IReadOnlyList<string> Types { get; init; } = [];
-    public string Host { get; init; } = "";
+    public IReadOnlyList<string> Types { get; set; } = [];
+    public string Host { get; set; } = "";
     public int Pid { get; init; }
-    public string Status { get; init; } = "";
-    public IReadOnlyList<string> Queues { get; init; } = [];
+    public string Status { get; set; } = "";
+    public IReadOnlyList<string> Queues { get; set; } = [];
     public int Concurrency { get; init; }
     public int Running { get; init; }
     public long JobsProcessed { get; init; }
     public long JobsFailed { get; init; }
     public DateTimeOffset StartedAt { get; init; }
     public DateTimeOffset LastSeen { get; init; }
-    public IReadOnlyList<WorkerJob> CurrentJobs { get; init; } = [];
+    public IReadOnlyList<WorkerJob> CurrentJobs { get; set; } = [];
 }
 
 public sealed record WorkerJob(Guid Id, string Type);
@@ -201,8 +205,8 @@ public sealed record WorkerJob(Guid Id, string Type);
 /// <summary>GET /health: the dependencies' health (a 503 answer is returned as <c>degraded</c>, not thrown).</summary>
 public sealed record Health
 {
-    public string Status { get; init; } = "";
-    public IReadOnlyDictionary<string, string> Checks { get; init; } = new Dictionary<string, string>();
+    public string Status { get; set; } = "";
+    public IReadOnlyDictionary<string, string> Checks { get; set; } = new Dictionary<string, string>();
     public string? Uptime { get; init; }
 }
 
@@ -213,16 +217,16 @@ public sealed record Deleted(Guid Id, string Status);
 public sealed record CronSchedule
 {
     public Guid Id { get; init; }
-    public string Name { get; init; } = "";
-    public string JobType { get; init; } = "";
-    public string CronExpression { get; init; } = "";
-    public string Timezone { get; init; } = "";
+    public string Name { get; set; } = "";
+    public string JobType { get; set; } = "";
+    public string CronExpression { get; set; } = "";
+    public string Timezone { get; set; } = "";
     public JsonElement Payload { get; init; }
-    public string QueueName { get; init; } = "";
+    public string QueueName { get; set; } = "";
     public int Priority { get; init; }
     public int MaxAttempts { get; init; }
     public int? TimeoutSeconds { get; init; }
-    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Tags { get; set; } = new Dictionary<string, string>();
     public bool Enabled { get; init; }
     public DateTimeOffset NextRunAt { get; init; }
     public DateTimeOffset? LastRunAt { get; init; }
@@ -265,8 +269,8 @@ public sealed record UpdateCronRequest
 public sealed record Webhook
 {
     public Guid Id { get; init; }
-    public string Url { get; init; } = "";
-    public IReadOnlyList<string> Events { get; init; } = [];
+    public string Url { get; set; } = "";
+    public IReadOnlyList<string> Events { get; set; } = [];
     public bool Enabled { get; init; }
     public string? Description { get; init; }
     public bool HasSecret { get; init; }
@@ -303,17 +307,17 @@ public sealed record UpdateWebhookRequest
 public sealed record WebhookDelivery
 {
     public Guid Id { get; init; }
-    public string Event { get; init; } = "";
-    public string EventId { get; init; } = "";
+    public string Event { get; set; } = "";
+    public string EventId { get; set; } = "";
     public Guid? JobId { get; init; }
     /// <summary><c>pending</c>, <c>delivering</c>, <c>succeeded</c> or <c>failed</c>.</summary>
-    public string Status { get; init; } = "";
+    public string Status { get; set; } = "";
     public bool Delivered { get; init; }
     public int Attempts { get; init; }
     public DateTimeOffset? NextAttemptAt { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? CompletedAt { get; init; }
-    public IReadOnlyList<WebhookDeliveryAttempt> AttemptLog { get; init; } = [];
+    public IReadOnlyList<WebhookDeliveryAttempt> AttemptLog { get; set; } = [];
 }
 
 public sealed record WebhookDeliveryAttempt
@@ -334,9 +338,9 @@ public sealed record WebhookTestResult(Guid DeliveryId, string Event);
 public sealed record ApiKey
 {
     public Guid Id { get; init; }
-    public string Name { get; init; } = "";
-    public string KeyPrefix { get; init; } = "";
-    public string Tier { get; init; } = "";
+    public string Name { get; set; } = "";
+    public string KeyPrefix { get; set; } = "";
+    public string Tier { get; set; } = "";
     /// <summary>Jobs a month; -1 is unlimited.</summary>
     public long JobsLimit { get; init; }
     public bool Enabled { get; init; }
@@ -347,10 +351,10 @@ public sealed record ApiKey
 public sealed record CreatedApiKey
 {
     public Guid Id { get; init; }
-    public string Name { get; init; } = "";
-    public string Key { get; init; } = "";
-    public string KeyPrefix { get; init; } = "";
-    public string Tier { get; init; } = "";
+    public string Name { get; set; } = "";
+    public string Key { get; set; } = "";
+    public string KeyPrefix { get; set; } = "";
+    public string Tier { get; set; } = "";
     public long JobsLimit { get; init; }
     public DateTimeOffset ResetAt { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
@@ -362,7 +366,7 @@ public sealed record CreateKeyRequest(string? Name);
 /// <summary>This month's usage of the caller's account.</summary>
 public sealed record Usage
 {
-    public string Tier { get; init; } = "";
+    public string Tier { get; set; } = "";
     public long JobsUsed { get; init; }
     /// <summary>-1 is unlimited.</summary>
     public long JobsLimit { get; init; }
@@ -381,19 +385,19 @@ public sealed record Credentials(string Email, string Password);
 /// <summary>A new account: its login token and first key (shown once).</summary>
 public sealed record Registration
 {
-    public string Token { get; init; } = "";
+    public string Token { get; set; } = "";
     public DateTimeOffset ExpiresAt { get; init; }
-    public User User { get; init; } = new(Guid.Empty, "", default);
-    public CreatedApiKey ApiKey { get; init; } = new();
+    public User User { get; set; } = new(Guid.Empty, "", default);
+    public CreatedApiKey ApiKey { get; set; } = new();
 }
 
 /// <summary>A login: its token (24 h) and the account's keys.</summary>
 public sealed record Login
 {
-    public string Token { get; init; } = "";
+    public string Token { get; set; } = "";
     public DateTimeOffset ExpiresAt { get; init; }
-    public User User { get; init; } = new(Guid.Empty, "", default);
-    public IReadOnlyList<ApiKey> Keys { get; init; } = [];
+    public User User { get; set; } = new(Guid.Empty, "", default);
+    public IReadOnlyList<ApiKey> Keys { get; set; } = [];
 }
 
 /// <summary>POST /api/v1/workers/lease.</summary>
@@ -426,7 +430,7 @@ public sealed record HeartbeatResult(DateTimeOffset LeaseExpiresAt, bool CancelR
 public sealed record LiveFrame
 {
     /// <summary><c>job.completed</c>, …, <c>worker.heartbeat</c>, <c>stats.update</c>.</summary>
-    public string Type { get; init; } = "";
+    public string Type { get; set; } = "";
     public Guid? JobId { get; init; }
     public string? JobType { get; init; }
     public string? WorkerId { get; init; }
