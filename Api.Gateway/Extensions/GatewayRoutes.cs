@@ -28,7 +28,7 @@ internal static class GatewayRoutes
         ("/api/v1/jobs/{**rest}", JobsApi),
         ("/api/v1/dlq/{**rest}", JobsApi),
         ("/api/v1/stats", JobsApi),
-        ("/api/v1/workers", JobsApi),
+        ("/api/v1/workers/{**rest}", JobsApi),
         ("/ws", JobsApi),
         ("/api/v1/cron/{**rest}", Scheduler),
         ("/api/v1/webhooks/{**rest}", Webhooks),

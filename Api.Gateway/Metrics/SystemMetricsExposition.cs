@@ -27,6 +27,7 @@ internal static class SystemMetricsExposition
     private const string QueueDepth = "jobqueue_queue_depth";
     private const string Running = "jobqueue_jobs_running";
     private const string ActiveWorkers = "jobqueue_active_workers";
+    private const string Unserved = "jobqueue_jobs_unserved";
     private const string WsClients = "jobqueue_ws_clients";
     private const string WebhookDeliveries = "jobqueue_webhook_deliveries_total";
     private const string SourceUp = "jobqueue_metrics_source_up";
@@ -35,7 +36,7 @@ internal static class SystemMetricsExposition
     public static readonly IReadOnlySet<string> Families = new HashSet<string>(StringComparer.Ordinal)
     {
         JobCounters[0].Family, JobCounters[1].Family, JobCounters[2].Family, JobCounters[3].Family, JobCounters[4].Family,
-        Duration, Wait, QueueDepth, Running, ActiveWorkers, WsClients, WebhookDeliveries, SourceUp,
+        Duration, Wait, QueueDepth, Running, ActiveWorkers, Unserved, WsClients, WebhookDeliveries, SourceUp,
     };
 
     public static void Write(PrometheusTextWriter w, SystemMetricsView view)
@@ -74,6 +75,12 @@ internal static class SystemMetricsExposition
         if (postgres is not null)
         {
             w.Sample(ActiveWorkers, postgres.ActiveWorkers);
+        }
+
+        w.Family(Unserved, Gauge, "Jobs waiting for a type no live worker serves (built-in or remote): they wait instead of failing.");
+        if (postgres is not null)
+        {
+            w.Sample(Unserved, postgres.Unserved);
         }
 
         w.Family(WsClients, Gauge, "WebSocket clients connected to /ws, across all Jobs.Api instances.");

@@ -8,8 +8,8 @@ namespace Billing.Service.Apis;
 /// <summary>
 /// <c>/api/v1/keys</c> and <c>/api/v1/usage</c>, for an account key or a login token, always scoped to the caller's
 /// own user. A new key takes the account's tier: the original let any caller mint a business key by naming the
-/// tier, so a <c>tier</c> field is refused with 422 rather than silently ignored (a client asking for a tier must
-/// learn it did not get one).
+/// tier, so a <c>tier</c> above the account's is refused with 403 (a client asking for more must learn it did not
+/// get it); the account's own tier or a lower one is accepted, because the original's clients always send one.
 /// </summary>
 public static class KeysApi
 {
@@ -43,9 +43,21 @@ public static class KeysApi
             return error;
         }
 
-        if (fields!.ContainsKey("tier"))
+        // The plan is the account's: a key always gets the account's tier. The original's clients send a tier anyway
+        // (its Python SDK always "free"), so a tier the account has (or one below it) is accepted and ignored.
+        var caller = RequireCallerFilter.Get(ctx);
+        if (fields!.TryGetValue("tier", out var wanted))
         {
-            return ApiResults.Unprocessable(ctx, "'tier' cannot be chosen: a new key gets the account's tier; upgrade the account through billing");
+            if (!Tiers.TryParse(wanted, out var tier))
+            {
+                return ApiResults.Unprocessable(ctx, $"'tier' must be one of {string.Join(", ", Tiers.All)}, got '{wanted}'");
+            }
+
+            if (tier > (caller.Tier ?? Tier.Free))
+            {
+                return ApiResults.Error(ctx, StatusCodes.Status403Forbidden,
+                    $"the account is on the {(caller.Tier ?? Tier.Free).ToWire()} tier: a key cannot have the {tier.ToWire()} tier; upgrade the account through billing");
+            }
         }
 
         var name = fields.TryGetValue("name", out var n) ? n.Trim() : "default";
@@ -54,7 +66,7 @@ public static class KeysApi
             return ApiResults.Unprocessable(ctx, invalid);
         }
 
-        var created = await accounts.CreateKeyAsync(RequireCallerFilter.Get(ctx).UserId!.Value, name, ctx.RequestAborted);
+        var created = await accounts.CreateKeyAsync(caller.UserId!.Value, name, ctx.RequestAborted);
         return created is null
             ? ApiResults.Error(ctx, StatusCodes.Status401Unauthorized, "the account no longer exists")
             : ApiResults.Created(ctx, created);

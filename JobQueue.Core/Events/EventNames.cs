@@ -21,5 +21,11 @@ public static class EventNames
     /// <summary>Every event a <c>/ws</c> client may receive.</summary>
     public static readonly IReadOnlyList<string> All = [.. JobEvents, WorkerHeartbeat, StatsUpdate];
 
+    /// <summary>
+    /// A webhook created without <c>events</c> gets these, as the original subscribes it: its clients create webhooks
+    /// without events and expect outcomes only, not a call for every enqueue and start.
+    /// </summary>
+    public static readonly IReadOnlyList<string> DefaultWebhookEvents = [JobCompleted, JobFailed, JobDead];
+
     public static bool IsJobEvent(string? name) => name is not null && JobEvents.Contains(name);
 }

@@ -33,6 +33,8 @@ public sealed record Job
     /// <summary>The DLQ entry this job was requeued from, if any.</summary>
     public Guid? RequeuedFrom { get; init; }
     public string? TraceParent { get; init; }
+    /// <summary>The last progress (JSON) a remote worker reported for the running attempt.</summary>
+    public string? Progress { get; init; }
 }
 
 /// <summary>Defaults applied when a request leaves a field out.</summary>

@@ -32,6 +32,9 @@ public static class StorableJson
     /// <summary>Null when <paramref name="root"/> can be stored, else the refusal naming the field by its path (<c>payload.items[2].name</c>).</summary>
     public static RequestError? Check(JsonElement root) => Check(root, "");
 
+    /// <summary>The same, naming the field as <paramref name="field"/> and its path below it.</summary>
+    public static RequestError? CheckField(JsonElement value, string field) => Check(value, field);
+
     /// <summary>
     /// The same rule over UTF-8 text that has not been parsed yet (a handler's result), without building a document:
     /// null when it is one JSON value that can be stored, else why not. Only escaped strings are decoded.

@@ -14,7 +14,7 @@ public sealed record WebhookPatch(string? Url, IReadOnlyList<string>? Events, st
 /// <summary>
 /// Checks <c>/api/v1/webhooks</c> create and patch requests: <c>url</c> (absolute http or https, no credentials in
 /// it, not a refused address when written as an IP literal or <c>localhost</c>), <c>events</c> (names from
-/// <see cref="EventNames.JobEvents"/>; empty or absent: all), <c>secret</c>, <c>description</c>, <c>enabled</c>.
+/// <see cref="EventNames.JobEvents"/>; empty or absent: <see cref="EventNames.DefaultWebhookEvents"/>), <c>secret</c>, <c>description</c>, <c>enabled</c>.
 /// A wrong JSON type or unknown field is <see cref="RequestErrorKind.Malformed"/> (400), a bad value
 /// <see cref="RequestErrorKind.Invalid"/> (422). Host names are judged again at connect time (DNS can change).
 /// </summary>
@@ -41,7 +41,7 @@ public static class WebhookRequestValidator
             return Invalid("'url' is required");
         }
 
-        spec = new WebhookSpec(f.Url, f.Events ?? [], f.Secret, f.Description, f.Enabled ?? true);
+        spec = new WebhookSpec(f.Url, f.Events is { Count: > 0 } events ? events : EventNames.DefaultWebhookEvents, f.Secret, f.Description, f.Enabled ?? true);
         return null;
     }
 

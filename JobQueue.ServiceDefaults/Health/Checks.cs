@@ -6,7 +6,11 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace JobQueue.ServiceDefaults.Health;
 
-/// <summary>Writes the original's health body <c>{status, checks:{postgres, redis}, uptime}</c> inside the envelope.</summary>
+/// <summary>
+/// Writes the original's health body <c>{status, checks:{postgres, redis}, uptime}</c> at the top level, not in the
+/// envelope: the original's SDKs (Go <c>Health</c>, Node <c>health()</c>, Python <c>health()</c>) read
+/// <c>status</c> from the root of the body.
+/// </summary>
 public static class HealthResponse
 {
     public static Task WriteAsync(HttpContext context, HealthReport report)
@@ -21,7 +25,6 @@ public static class HealthResponse
             uptime = (DateTime.UtcNow - start.Utc).ToString(@"d\.hh\:mm\:ss", System.Globalization.CultureInfo.InvariantCulture),
         };
         context.Response.ContentType = "application/json";
-        var body = new Http.Envelope<object>(data, report.Status == HealthStatus.Healthy ? null : "one or more dependencies are unavailable", Http.RequestIdMiddleware.Get(context));
-        return context.Response.WriteAsync(JsonSerializer.Serialize(body, Http.JsonDefaults.Options), context.RequestAborted);
+        return context.Response.WriteAsync(JsonSerializer.Serialize(data, Http.JsonDefaults.Options), context.RequestAborted);
     }
 }

@@ -16,7 +16,7 @@ internal static class JobSql
         """
         id, owner, api_key_id, type, payload::text AS payload, priority, status, attempts, max_attempts, queue_name,
         scheduled_at, created_at, started_at, completed_at, worker_id, lease_until, error_message, result::text AS result,
-        timeout_seconds, ttl_seconds, expires_at, tags::text AS tags, requeued_from, trace_parent
+        timeout_seconds, ttl_seconds, expires_at, tags::text AS tags, requeued_from, trace_parent, progress::text AS progress
         """;
 
     public static readonly string Insert =
@@ -55,6 +55,48 @@ internal static class JobSql
         FROM claimed
         """;
 
+    // The remote lease: the due waiting jobs of the asked types, best first, leased under a fresh random token. Read
+    // from Postgres, never from Redis (those types are not indexed there); SKIP LOCKED lets concurrent leases take
+    // different jobs. The built-in types are left out literally, as jobs_remote_waiting_idx's predicate is, so the
+    // planner can use that index.
+    public static readonly string Lease =
+        $"""
+        WITH picked AS (
+            SELECT id FROM jobs
+            WHERE {JobTransitions.Claim.SourcesSql()} AND type NOT IN {BuiltInJobTypes.SqlList()}
+              AND type = ANY(@types) AND queue_name = ANY(@queues) AND scheduled_at <= @now
+              AND (@owner::text IS NULL OR owner = @owner)
+            ORDER BY priority DESC, scheduled_at, id
+            LIMIT @limit
+            FOR UPDATE SKIP LOCKED),
+        leased AS (
+        UPDATE jobs j
+        SET status = {JobTransitions.Claim.TargetSql}, attempts = j.attempts + 1, started_at = @now, worker_id = @worker_id,
+            lease_until = @lease_until, cancel_requested = false, lease_token = gen_random_uuid(), progress = NULL
+        FROM picked WHERE j.id = picked.id
+        RETURNING j.*)
+        """ + EventSql.Emit(EventNames.JobStarted, "leased", ts: "@now", workerId: "@worker_id", millis: EventSql.Elapsed("scheduled_at", "@now")) + """
+        SELECT
+        """ + " " + Columns + """
+        , lease_token FROM leased ORDER BY priority DESC, scheduled_at, id
+        """;
+
+    /// <summary>The running attempt a remote worker's lease token proves, while its lease lasts; no row: expired or not this token.</summary>
+    public const string LeaseHolder =
+        """
+        SELECT id, type, queue_name AS queuename, priority, attempts, max_attempts AS maxattempts, worker_id AS workerid, cancel_requested AS cancelrequested
+        FROM jobs
+        WHERE id = @id AND (@owner::text IS NULL OR owner = @owner) AND status = 'running' AND lease_token = @token AND lease_until >= @now
+        """;
+
+    /// <summary>A remote worker's heartbeat: extends the lease it proves and records its progress (when it sent one).</summary>
+    public const string ExtendLease =
+        """
+        UPDATE jobs SET lease_until = @lease_until, progress = CASE WHEN @has_progress THEN @progress::jsonb ELSE progress END
+        WHERE id = @id AND (@owner::text IS NULL OR owner = @owner) AND status = 'running' AND lease_token = @token AND lease_until >= @now
+        RETURNING lease_until AS leaseuntil, cancel_requested AS cancelrequested, worker_id AS workerid
+        """;
+
     public static readonly string Complete =
         $"""
         WITH done AS (
@@ -77,7 +119,7 @@ internal static class JobSql
         RETURNING id, owner, type, queue_name, priority, status, attempts, max_attempts, started_at, trace_parent)
         """ + EventSql.Emit(EventNames.JobFailed, "failed", ts: "now()", workerId: "@worker_id",
             error: "@error::text", retryAt: "@retry_at", millis: RanFor("now()")) + """
-        SELECT queue_name, priority FROM failed
+        SELECT type, queue_name, priority FROM failed
         """;
 
     // Dead: the attempt is settled and the DLQ entry written in one statement, so neither exists without the other.
@@ -136,7 +178,7 @@ internal static class JobSql
         SET status = {JobTransitions.HandBack.TargetSql}, attempts = j.attempts - 1, worker_id = NULL, lease_until = NULL, started_at = NULL, scheduled_at = @now
         FROM unnest(@ids, @attempts) AS u(id, attempt)
         WHERE j.id = u.id AND j.status = ANY(@from) AND j.attempts = u.attempt AND j.worker_id = @worker_id
-        RETURNING j.id, j.queue_name, j.priority, j.scheduled_at
+        RETURNING j.id, j.type, j.queue_name, j.priority, j.scheduled_at
         """;
 
     public const string ExtendLeases =
@@ -163,7 +205,7 @@ internal static class JobSql
         RETURNING j.id, j.owner, j.type, j.queue_name, j.priority, j.status, j.attempts, j.max_attempts, j.scheduled_at,
                   j.error_message, j.started_at, j.trace_parent)
         """ + EventSql.Emit(EventNames.JobFailed, "rescued", ts: "@now", error: "error_message", retryAt: "@now", millis: RanFor("@now"), status: "pending") + """
-        SELECT id, queue_name, priority, scheduled_at FROM rescued
+        SELECT id, type, queue_name, priority, scheduled_at FROM rescued
         """;
 
     // Lease rescue, part 2: attempts spent -> the ids to kill (each through Kill, so each gets its DLQ entry).
@@ -177,7 +219,7 @@ internal static class JobSql
     // What the index holds: the jobs a worker may claim.
     public static readonly string WaitingPage =
         $"""
-        SELECT id, queue_name, priority, scheduled_at FROM jobs
+        SELECT id, type, queue_name, priority, scheduled_at FROM jobs
         WHERE {JobTransitions.Claim.SourcesSql()} AND (scheduled_at, id) > (@after_at, @after_id) AND scheduled_at <= @until
         ORDER BY scheduled_at, id
         LIMIT @limit
@@ -185,7 +227,7 @@ internal static class JobSql
 
     public static readonly string WaitingByIds =
         $"""
-        SELECT id, queue_name, priority, scheduled_at FROM jobs
+        SELECT id, type, queue_name, priority, scheduled_at FROM jobs
         WHERE id = ANY(@ids) AND {JobTransitions.Claim.SourcesSql()}
         """;
 
@@ -272,6 +314,19 @@ internal static class JobSql
         GROUP BY queue_name
         """;
 
+    /// <summary>
+    /// The caller's waiting jobs of types no live worker serves (for their queue and tenant), per type, most first, with
+    /// the total over every type (<c>total</c>, computed before the limit). Before remote workers a built-in worker
+    /// claimed such a job and failed it for want of a handler; now it waits, and this says so.
+    /// </summary>
+    public static readonly string Unserved =
+        $"""
+        SELECT type, count(*) AS waiting, sum(count(*)) OVER () AS total
+        FROM jobs j
+        WHERE j.status IN ('pending', 'failed') AND (@owner::text IS NULL OR j.owner = @owner) AND {WorkerSql.UnservedJob("j")}
+        GROUP BY type ORDER BY waiting DESC, type LIMIT 100
+        """;
+
     /// <summary>The caller's jobs each worker runs now, at most 20 per worker.</summary>
     public const string CurrentJobs =
         """
@@ -287,8 +342,8 @@ internal static class JobSql
         DELETE FROM dead_letter_jobs WHERE id IN (SELECT id FROM dead_letter_jobs WHERE expires_at < @now LIMIT @limit)
         """;
 
-    public const string Stats =
-        """
+    public static readonly string Stats =
+        $"""
         SELECT
             count(*)                                                   AS total_jobs,
             count(*) FILTER (WHERE status = 'pending')                 AS pending,
@@ -299,7 +354,7 @@ internal static class JobSql
             count(*) FILTER (WHERE status = 'cancelled')               AS cancelled,
             count(*) FILTER (WHERE status = 'completed' AND completed_at > @now - interval '1 minute') AS jobs_per_minute,
             (SELECT count(*) FROM dead_letter_jobs d WHERE (@owner::text IS NULL OR d.owner = @owner) AND NOT d.requeued) AS dlq_count,
-            (SELECT count(*) FROM workers w WHERE w.status = 'active' AND w.last_seen > @now - @stale) AS active_workers
+            (SELECT count(*) FROM workers w WHERE {WorkerSql.Alive("w")}) AS active_workers
         FROM jobs WHERE (@owner::text IS NULL OR owner = @owner)
         """;
 

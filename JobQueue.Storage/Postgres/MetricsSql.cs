@@ -19,5 +19,8 @@ internal static class MetricsSql
         """;
 
     /// <summary>Active workers as <c>/api/v1/stats</c> counts them: registered active and heard from within the stale window.</summary>
-    public const string ActiveWorkers = "SELECT count(*) FROM workers WHERE status = 'active' AND last_seen > @now - @stale";
+    public static readonly string ActiveWorkers = "SELECT count(*) FROM workers w WHERE " + WorkerSql.Alive("w");
+
+    /// <summary>Waiting jobs, every tenant's, of types no live worker serves (see <see cref="JobSql.Unserved"/>).</summary>
+    public static readonly string Unserved = "SELECT count(*) FROM jobs j WHERE j.status IN ('pending', 'failed') AND " + WorkerSql.UnservedJob("j");
 }

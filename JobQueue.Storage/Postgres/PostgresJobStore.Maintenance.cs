@@ -9,9 +9,9 @@ public sealed partial class PostgresJobStore
     public async Task<IReadOnlyList<QueueEntry>> JobsWaitingPageAsync((DateTime At, Guid Id) after, DateTime until, int limit, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var rows = await conn.QueryAsync<(Guid Id, string Queue, short Priority, DateTime At)>(Cmd(JobSql.WaitingPage,
+        var rows = await conn.QueryAsync<(Guid Id, string Type, string Queue, short Priority, DateTime At)>(Cmd(JobSql.WaitingPage,
             new { after_at = after.At, after_id = after.Id, until, limit }, ct));
-        return rows.Select(r => new QueueEntry(r.Id, r.Queue, r.Priority, r.At)).ToList();
+        return rows.Select(r => new QueueEntry(r.Id, r.Type, r.Queue, r.Priority, r.At)).ToList();
     }
 
     /// <summary>Of these ids, the jobs that are still waiting, with what the index needs.</summary>
@@ -23,16 +23,16 @@ public sealed partial class PostgresJobStore
         }
 
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var rows = await conn.QueryAsync<(Guid Id, string Queue, short Priority, DateTime At)>(Cmd(JobSql.WaitingByIds, new { ids = ids.ToArray() }, ct));
-        return rows.Select(r => new QueueEntry(r.Id, r.Queue, r.Priority, r.At)).ToList();
+        var rows = await conn.QueryAsync<(Guid Id, string Type, string Queue, short Priority, DateTime At)>(Cmd(JobSql.WaitingByIds, new { ids = ids.ToArray() }, ct));
+        return rows.Select(r => new QueueEntry(r.Id, r.Type, r.Queue, r.Priority, r.At)).ToList();
     }
 
     /// <summary>Running jobs whose lease expired and that have attempts left go back to pending; returns them for re-indexing.</summary>
     public async Task<IReadOnlyList<QueueEntry>> JobsRescueExpiredAsync(DateTime now, int limit, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var rows = await conn.QueryAsync<(Guid Id, string Queue, short Priority, DateTime At)>(Cmd(JobSql.RescueToPending, new { now, limit }, ct));
-        return rows.Select(r => new QueueEntry(r.Id, r.Queue, r.Priority, r.At)).ToList();
+        var rows = await conn.QueryAsync<(Guid Id, string Type, string Queue, short Priority, DateTime At)>(Cmd(JobSql.RescueToPending, new { now, limit }, ct));
+        return rows.Select(r => new QueueEntry(r.Id, r.Type, r.Queue, r.Priority, r.At)).ToList();
     }
 
     /// <summary>Running jobs whose lease expired on their last attempt (to be killed into the DLQ).</summary>

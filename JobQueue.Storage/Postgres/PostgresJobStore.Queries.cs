@@ -76,7 +76,13 @@ public sealed partial class PostgresJobStore
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var stats = await conn.QuerySingleAsync<JobStats>(Cmd(JobSql.Stats, new { owner, now, stale = workerStaleAfter }, ct));
         var byQueue = (await conn.QueryAsync<QueueStat>(Cmd(JobSql.QueueStats, new { owner }, ct))).ToDictionary(q => q.Queue);
-        return stats with { Queues = [.. QueueNames.All.Select(q => byQueue.GetValueOrDefault(q) ?? new QueueStat(q, 0, 0))] };
+        var unserved = (await conn.QueryAsync<(string Type, long Waiting, decimal Total)>(Cmd(JobSql.Unserved, new { owner, now, stale = workerStaleAfter }, ct))).AsList();
+        return stats with
+        {
+            Queues = [.. QueueNames.All.Select(q => byQueue.GetValueOrDefault(q) ?? new QueueStat(q, 0, 0))],
+            Unserved = unserved.Count == 0 ? 0 : (long)unserved[0].Total,
+            UnservedTypes = [.. unserved.Select(u => new UnservedType(u.Type, u.Waiting))],
+        };
     }
 
     private sealed class JobRow
@@ -105,7 +111,9 @@ public sealed partial class PostgresJobStore
         public string Tags { get; init; } = "{}";
         public Guid? RequeuedFrom { get; init; }
         public string? TraceParent { get; init; }
+        public string? Progress { get; init; }
         public long TotalCount { get; init; }
+        public Guid LeaseToken { get; init; }
 
         public Job Job => new()
         {
@@ -113,7 +121,7 @@ public sealed partial class PostgresJobStore
             Attempts = Attempts, MaxAttempts = MaxAttempts, QueueName = QueueName, ScheduledAt = ScheduledAt, CreatedAt = CreatedAt,
             StartedAt = StartedAt, CompletedAt = CompletedAt, WorkerId = WorkerId, LeaseUntil = LeaseUntil, ErrorMessage = ErrorMessage,
             Result = Result, TimeoutSeconds = TimeoutSeconds, TtlSeconds = TtlSeconds, ExpiresAt = ExpiresAt, Tags = Tags,
-            RequeuedFrom = RequeuedFrom, TraceParent = TraceParent,
+            RequeuedFrom = RequeuedFrom, TraceParent = TraceParent, Progress = Progress,
         };
     }
 }

@@ -34,9 +34,9 @@ public sealed partial class PostgresJobStore
     public async Task<QueueEntry?> JobsFailAsync(JobsFailParams p, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var row = await conn.QuerySingleOrDefaultAsync<(string Queue, short Priority)?>(Cmd(JobSql.Fail,
+        var row = await conn.QuerySingleOrDefaultAsync<(string Type, string Queue, short Priority)?>(Cmd(JobSql.Fail,
             new { id = p.Id, attempt = p.Attempt, worker_id = p.WorkerId, error = Truncate(p.Error), retry_at = p.RetryAt, from = JobTransitions.Fail.FromWire }, ct));
-        return row is { } r ? new QueueEntry(p.Id, r.Queue, r.Priority, p.RetryAt) : null;
+        return row is { } r ? new QueueEntry(p.Id, r.Type, r.Queue, r.Priority, p.RetryAt) : null;
     }
 
     /// <summary>Marks the job dead and writes its DLQ entry atomically; returns the entry id, or null when the lease was lost.</summary>
@@ -94,9 +94,9 @@ public sealed partial class PostgresJobStore
         }
 
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var rows = await conn.QueryAsync<(Guid Id, string Queue, short Priority, DateTime At)>(Cmd(JobSql.HandBack,
+        var rows = await conn.QueryAsync<(Guid Id, string Type, string Queue, short Priority, DateTime At)>(Cmd(JobSql.HandBack,
             new { ids = jobs.Select(j => j.Id).ToArray(), attempts = jobs.Select(j => j.Attempt).ToArray(), worker_id = workerId, now, from = JobTransitions.HandBack.FromWire }, ct));
-        return rows.Select(r => new QueueEntry(r.Id, r.Queue, r.Priority, r.At)).ToList();
+        return rows.Select(r => new QueueEntry(r.Id, r.Type, r.Queue, r.Priority, r.At)).ToList();
     }
 
     /// <summary>

@@ -61,7 +61,36 @@ public sealed record JobStats
     public long ActiveWorkers { get; init; }
     /// <summary>One entry per queue (every queue, zeros included), in the order of <see cref="JobQueue.Core.Jobs.QueueNames"/>.</summary>
     public IReadOnlyList<QueueStat> Queues { get; init; } = [];
+    /// <summary>Waiting jobs of types no live worker serves (see <see cref="JobSql.Unserved"/>).</summary>
+    public long Unserved { get; init; }
+    /// <summary>Those jobs per type, most first (at most 100 types).</summary>
+    public IReadOnlyList<UnservedType> UnservedTypes { get; init; } = [];
 }
+
+/// <summary>Waiting jobs of one type that no live worker serves.</summary>
+public sealed record UnservedType(string Type, long Waiting);
+
+/// <summary>Parameters of a remote lease: what the worker serves and for how long it leases.</summary>
+public sealed record JobsLeaseParams(string? Owner, string WorkerId, IReadOnlyList<string> Types, IReadOnlyList<string> Queues, int Max, DateTime Now, DateTime LeaseUntil);
+
+/// <summary>A job leased to a remote worker, with the token that proves the lease.</summary>
+public sealed record LeasedJob(Job Job, Guid LeaseToken);
+
+/// <summary>The running attempt a remote worker's token proves (see <see cref="PostgresJobStore.JobsLeaseHolderAsync"/>).</summary>
+public sealed record LeaseHolder
+{
+    public Guid Id { get; init; }
+    public string Type { get; init; } = "";
+    public string QueueName { get; init; } = "";
+    public int Priority { get; init; }
+    public int Attempts { get; init; }
+    public int MaxAttempts { get; init; }
+    public string WorkerId { get; init; } = "";
+    public bool CancelRequested { get; init; }
+}
+
+/// <summary>A remote worker's extended lease.</summary>
+public sealed record ExtendedLease(DateTime LeaseUntil, bool CancelRequested, string WorkerId);
 
 /// <summary>The caller's jobs waiting in one queue (pending, delayed, or failed and waiting for a retry) and running in it.</summary>
 public sealed record QueueStat(string Queue, long Depth, long Running);

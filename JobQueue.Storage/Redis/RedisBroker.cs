@@ -1,12 +1,20 @@
 using System.Globalization;
 using JobQueue.Core.Configuration;
+using JobQueue.Core.Jobs;
 using JobQueue.Core.Scheduling;
 using StackExchange.Redis;
 
 namespace JobQueue.Storage.Redis;
 
 /// <summary>What Redis needs to know to dispatch a job: nothing that Postgres does not also hold.</summary>
-public readonly record struct QueueEntry(Guid Id, string Queue, int Priority, DateTime ReadyAt);
+public readonly record struct QueueEntry(Guid Id, string Type, string Queue, int Priority, DateTime ReadyAt)
+{
+    /// <summary>
+    /// Only the built-in workers' types are indexed in Redis; a remote worker's type waits in Postgres, where the
+    /// lease (<c>POST /api/v1/workers/lease</c>) finds it, so a built-in worker never claims a job it cannot run.
+    /// </summary>
+    public bool IsIndexed => BuiltInJobTypes.Contains(Type);
+}
 
 /// <summary>
 /// The dispatch index in Redis: ready sets by priority score, the delayed set, the claim set and the wake-up
@@ -24,9 +32,23 @@ public sealed class RedisBroker(IConnectionMultiplexer redis, RedisKeys keys, Jo
 
     private long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>Indexes committed jobs: due ones into their ready set (waking workers), later ones into the delayed set.</summary>
-    public async Task PushAsync(IReadOnlyCollection<QueueEntry> entries)
+    /// <summary>
+    /// Indexes committed jobs: due ones into their ready set (waking workers), later ones into the delayed set. Jobs
+    /// of remote workers' types are not indexed: a due one wakes the long-polling leases instead.
+    /// </summary>
+    public async Task PushAsync(IReadOnlyCollection<QueueEntry> all)
     {
+        var entries = all.Where(e => e.IsIndexed).ToList();
+        if (entries.Count < all.Count)
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            var due = all.Where(e => !e.IsIndexed && e.ReadyAt <= now).Select(e => e.Type).Distinct().ToList();
+            if (due.Count > 0)
+            {
+                await redis.GetSubscriber().PublishAsync(keys.LeaseWakeChannel, string.Join('\n', due));
+            }
+        }
+
         if (entries.Count == 0)
         {
             return;
@@ -98,8 +120,9 @@ public sealed class RedisBroker(IConnectionMultiplexer redis, RedisKeys keys, Jo
     }
 
     /// <summary>Of these waiting jobs, the ids found in neither their ready set nor the claim set.</summary>
-    public async Task<Guid[]> FindUnindexedAsync(IReadOnlyCollection<QueueEntry> entries)
+    public async Task<Guid[]> FindUnindexedAsync(IReadOnlyCollection<QueueEntry> waiting)
     {
+        var entries = waiting.Where(e => e.IsIndexed).ToList();
         if (entries.Count == 0)
         {
             return [];
@@ -157,6 +180,10 @@ public sealed class RedisBroker(IConnectionMultiplexer redis, RedisKeys keys, Jo
     /// <summary>Calls <paramref name="onWake"/> whenever jobs become ready.</summary>
     public Task SubscribeWakeAsync(Action onWake) =>
         redis.GetSubscriber().SubscribeAsync(keys.WakeChannel, (_, _) => onWake());
+
+    /// <summary>Calls <paramref name="onDue"/> with the types of remote workers' jobs that became due (lease long-polls wait for them).</summary>
+    public Task SubscribeLeaseWakeAsync(Action<IReadOnlyList<string>> onDue) =>
+        redis.GetSubscriber().SubscribeAsync(keys.LeaseWakeChannel, (_, v) => onDue(v.ToString().Split('\n')));
 
     /// <summary>Calls <paramref name="onCancel"/> with the id of each running job that was cancelled.</summary>
     public Task SubscribeCancelAsync(Action<Guid> onCancel) =>

@@ -41,6 +41,9 @@ public sealed class RedisKeys(string prefix)
 
     public RedisChannel CancelChannel { get; } = RedisChannel.Literal(prefix + "cancel");
 
+    /// <summary>Job types of remote workers whose jobs became due (newline-separated): wakes the lease long-polls.</summary>
+    public RedisChannel LeaseWakeChannel { get; } = RedisChannel.Literal(prefix + "lease-wake");
+
     public RedisChannel AuthInvalidateChannel { get; } = RedisChannel.Literal(prefix + "auth-invalidate");
 
     public RedisKey EventStream { get; } = prefix + "events";

@@ -65,7 +65,7 @@ public static class DlqApi
         }
 
         var job = result.NewJob!;
-        await enqueuer.IndexAsync([new QueueEntry(job.Id, job.QueueName, job.Priority, job.ScheduledAt)]);
+        await enqueuer.IndexAsync([new QueueEntry(job.Id, job.Type, job.QueueName, job.Priority, job.ScheduledAt)]);
         return ApiResults.Created(ctx, new { new_job = JobResponse.From(job), dlq_entry_id = entryId });
     }
 }

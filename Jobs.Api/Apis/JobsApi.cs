@@ -133,7 +133,8 @@ public static class JobsApi
             return TypedResults.NoContent();
         }
 
-        return ApiResults.Ok(ctx, new RawResult(row.Value.Result));
+        // The stored JSON itself, not in the envelope: the original's clients parse the body as the result.
+        return TypedResults.Text(row.Value.Result, "application/json", System.Text.Encoding.UTF8);
     }
 
     internal static async Task<IResult> ListAsync(HttpContext ctx, PostgresJobStore store)
@@ -241,7 +242,7 @@ public static class JobsApi
                 : ApiResults.Conflict(ctx, $"only failed or dead jobs can be retried; job {jobId} is {status}");
         }
 
-        await enqueuer.IndexAsync([new QueueEntry(job.Id, job.QueueName, job.Priority, job.ScheduledAt)]);
+        await enqueuer.IndexAsync([new QueueEntry(job.Id, job.Type, job.QueueName, job.Priority, job.ScheduledAt)]);
         return ApiResults.Ok(ctx, JobResponse.From(job));
     }
 
@@ -256,19 +257,6 @@ public static class JobsApi
             // The Postgres state is the truth: a stale ready entry is refused by the claim CAS, and a running job
             // whose cancel message was lost is cancelled at its worker's next heartbeat (cancel_requested).
         }
-    }
-
-    /// <summary>Serialises a stored result (raw JSON text) as itself.</summary>
-    [System.Text.Json.Serialization.JsonConverter(typeof(RawResultConverter))]
-    internal sealed record RawResult(string Json);
-
-    internal sealed class RawResultConverter : System.Text.Json.Serialization.JsonConverter<RawResult>
-    {
-        public override RawResult Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
-            throw new NotSupportedException("results are only written");
-
-        public override void Write(System.Text.Json.Utf8JsonWriter writer, RawResult value, System.Text.Json.JsonSerializerOptions options) =>
-            writer.WriteRawValue(value.Json, skipInputValidation: true);
     }
 }
 

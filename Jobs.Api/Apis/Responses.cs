@@ -9,7 +9,7 @@ namespace Jobs.Api.Apis;
 /// A job as the API shows it: the original's fields plus timeout, TTL, DLQ lineage, its tenant (how the admin key
 /// tells tenants apart) and the trace id of the request that enqueued it.
 /// </summary>
-public sealed record JobResponse(
+public record JobResponse(
     Guid Id,
     string Type,
     [property: JsonConverter(typeof(RawJsonConverter))] string Payload,
@@ -32,12 +32,13 @@ public sealed record JobResponse(
     int? TtlSeconds,
     Guid? RequeuedFrom,
     string Tenant,
-    string? TraceId)
+    string? TraceId,
+    [property: JsonConverter(typeof(RawJsonConverter))] string? Progress)
 {
     public static JobResponse From(Job j) => new(
         j.Id, j.Type, j.Payload, j.Priority, j.Status.ToWire(), j.Attempts, j.MaxAttempts, j.QueueName, j.ScheduledAt, j.CreatedAt,
         j.StartedAt, j.CompletedAt, j.WorkerId, j.ErrorMessage, j.Result, j.ApiKeyId, j.ExpiresAt, j.Tags, j.TimeoutSeconds,
-        j.TtlSeconds, j.RequeuedFrom, j.Owner, TraceIdOf(j.TraceParent));
+        j.TtlSeconds, j.RequeuedFrom, j.Owner, TraceIdOf(j.TraceParent), j.Progress);
 
     /// <summary>The trace id of a W3C traceparent (<c>00-&lt;32 hex&gt;-&lt;16 hex&gt;-&lt;flags&gt;</c>); null for anything else.</summary>
     public static string? TraceIdOf(string? traceParent) =>
@@ -78,12 +79,35 @@ public sealed record CursorPage(IReadOnlyList<JobResponse> Items, string? NextCu
 /// <summary>The original's Stats, scoped to the caller.</summary>
 public sealed record StatsResponse(
     long TotalJobs, long Pending, long Running, long Completed, long Failed, long Dead, long Cancelled,
-    long ActiveWorkers, long JobsPerMinute, double FailedRate, long QueueDepth, long DlqCount, IReadOnlyList<QueueStat> Queues)
+    long ActiveWorkers, long JobsPerMinute, double FailedRate, long QueueDepth, long DlqCount, IReadOnlyList<QueueStat> Queues,
+    long Unserved, IReadOnlyList<UnservedType> UnservedTypes)
 {
     public static StatsResponse From(JobStats s)
     {
         var ended = s.Completed + s.Failed + s.Dead;
         return new StatsResponse(s.TotalJobs, s.Pending, s.Running, s.Completed, s.Failed, s.Dead, s.Cancelled, s.ActiveWorkers,
-            s.JobsPerMinute, ended == 0 ? 0 : Math.Round((double)(s.Failed + s.Dead) / ended, 4), s.Pending + s.Failed + s.Running, s.DlqCount, s.Queues);
+            s.JobsPerMinute, ended == 0 ? 0 : Math.Round((double)(s.Failed + s.Dead) / ended, 4), s.Pending + s.Failed + s.Running, s.DlqCount, s.Queues,
+            s.Unserved, s.UnservedTypes);
     }
 }
+
+/// <summary>A job leased to a remote worker: the job, the token that proves the lease, and when the lease ends.</summary>
+public sealed record LeasedJobResponse : JobResponse
+{
+    private LeasedJobResponse(JobResponse job, string leaseToken, DateTime leaseExpiresAt)
+        : base(job)
+    {
+        LeaseToken = leaseToken;
+        LeaseExpiresAt = leaseExpiresAt;
+    }
+
+    public string LeaseToken { get; }
+
+    public DateTime LeaseExpiresAt { get; }
+
+    public static LeasedJobResponse From(LeasedJob leased) =>
+        new(JobResponse.From(leased.Job), leased.LeaseToken.ToString("D"), leased.Job.LeaseUntil ?? DateTime.MinValue);
+}
+
+/// <summary>The answer to a remote worker's heartbeat: the lease's new end, and whether the job's owner asked to cancel it.</summary>
+public sealed record HeartbeatResponse(DateTime LeaseExpiresAt, bool CancelRequested);

@@ -149,7 +149,7 @@ internal sealed partial class GroupCommit : IAsyncDisposable
             return;
         }
 
-        await IndexAsync(committed.SelectMany(p => p.Unit.Jobs).Select(j => new QueueEntry(j.Id, j.QueueName, j.Priority, j.ScheduledAt)).ToList());
+        await IndexAsync(committed.SelectMany(p => p.Unit.Jobs).Select(j => new QueueEntry(j.Id, j.Type, j.QueueName, j.Priority, j.ScheduledAt)).ToList());
         foreach (var p in committed)
         {
             p.Done.TrySetResult(p.Usage);

@@ -10,6 +10,10 @@ internal static class Extensions
     {
         builder.Services.AddSingleton<GroupCommit>();
         builder.Services.AddSingleton<JobEnqueuer>();
+        // Remote workers: the HTTP lease protocol, and the wake-up of its long-polls.
+        builder.Services.AddSingleton<Jobs.Api.Workers.RemoteWorkers>();
+        builder.Services.AddSingleton<Jobs.Api.Workers.LeaseWake>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Jobs.Api.Workers.LeaseWake>());
         // The /ws live stream: one Redis subscription per process, fanned out to its clients.
         builder.Services.AddSingleton(LiveOptions.From(builder.Configuration));
         builder.Services.AddSingleton<LiveHub>();
@@ -24,6 +28,7 @@ internal static class Extensions
         app.MapJobsApi();
         app.MapDlqApi();
         app.MapStatsApi();
+        app.MapRemoteWorkersApi();
         return app;
     }
 

@@ -30,7 +30,7 @@ internal sealed class CronFirer(PostgresCronStore store, RedisBroker broker, Lea
         {
             SchedulerMetrics.CronFired.Add(fired.Count);
             logger.CronFired(fired.Count);
-            await broker.PushAsync(fired.Select(j => new QueueEntry(j.Id, j.QueueName, j.Priority, j.ScheduledAt)).ToList());
+            await broker.PushAsync(fired.Select(j => new QueueEntry(j.Id, j.Type, j.QueueName, j.Priority, j.ScheduledAt)).ToList());
         }
 
         if (fired.Count >= Batch)

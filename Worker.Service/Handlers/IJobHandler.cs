@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.Json;
+using JobQueue.Core.Jobs;
 
 namespace Worker.Service.Handlers;
 
@@ -65,6 +66,15 @@ public sealed class HandlerRegistry(IEnumerable<IJobHandler> handlers)
         foreach (var h in handlers)
         {
             map[h.Type] = h;
+        }
+
+        // Only BuiltInJobTypes are indexed for the built-in workers: a handler of another type would never be given a
+        // job, and a listed type without a handler would be claimed and failed. Refuse to start with either.
+        if (!map.Keys.ToHashSet(StringComparer.Ordinal).SetEquals(BuiltInJobTypes.All))
+        {
+            throw new InvalidOperationException(
+                $"the worker's handlers ({string.Join(", ", map.Keys.Order(StringComparer.Ordinal))}) must be exactly JobQueue.Core.Jobs.BuiltInJobTypes " +
+                $"({string.Join(", ", BuiltInJobTypes.All)}): add a new handler's type there");
         }
 
         return map.ToFrozenDictionary(StringComparer.Ordinal);

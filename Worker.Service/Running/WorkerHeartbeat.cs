@@ -142,6 +142,7 @@ internal sealed class WorkerHeartbeat(
                 Pid = Environment.ProcessId,
                 Status = status,
                 Queues = settings.WorkerQueues.ToArray(),
+                Types = [.. JobQueue.Core.Jobs.BuiltInJobTypes.All],
                 Concurrency = settings.WorkerCount,
                 Running = running.Count,
                 JobsProcessed = running.Processed,

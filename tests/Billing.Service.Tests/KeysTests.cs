@@ -37,21 +37,29 @@ public sealed class KeysTests : AccountsFixture
     }
 
     [Test]
-    public async Task CreateKey_RefusesATierField_AndGivesTheAccountsTier()
+    public async Task CreateKey_AcceptsATierNotAboveTheAccounts_RefusesAHigherOne_AndGivesTheAccountsTier()
     {
         var account = await RegisterAsync();
         var client = Client(Billing, bearer: account.Token);
 
+        // The original's Python SDK always sends "tier": "free": a free account's key accepts it.
+        var (free, freeBody) = await SendAsync(client, HttpMethod.Post, "/api/v1/keys", """{"name":"py","tier":"free"}""");
+        Assert.That((free, freeBody["data"]!["tier"]!.GetValue<string>()), Is.EqualTo((HttpStatusCode.Created, "free")), freeBody.ToJsonString());
+
         var (refused, refusedBody) = await SendAsync(client, HttpMethod.Post, "/api/v1/keys", """{"name":"x","tier":"business"}""");
-        Assert.That(refused, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
-        Assert.That(Envelope.Error(refusedBody), Does.StartWith("'tier' cannot be chosen"));
+        Assert.That(refused, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That(Envelope.Error(refusedBody), Does.StartWith("the account is on the free tier: a key cannot have the business tier"));
+
+        var (unknown, unknownBody) = await SendAsync(client, HttpMethod.Post, "/api/v1/keys", """{"name":"x","tier":"gold"}""");
+        Assert.That((unknown, Envelope.Error(unknownBody)), Is.EqualTo((HttpStatusCode.UnprocessableEntity, (string?)"'tier' must be one of free, pro, business, got 'gold'")));
 
         await using (var conn = await Db.OpenConnectionAsync(Ct))
         {
             await conn.ExecuteAsync("UPDATE api_keys SET tier = 'pro' WHERE id = @id", new { id = account.KeyId });
         }
 
-        var (created, body) = await SendAsync(client, HttpMethod.Post, "/api/v1/keys", """{"name":"second"}""");
+        // A pro account asking for a free key still gets the account's tier: the plan is the account's.
+        var (created, body) = await SendAsync(client, HttpMethod.Post, "/api/v1/keys", """{"name":"second","tier":"free"}""");
         Assert.That(created, Is.EqualTo(HttpStatusCode.Created));
         Assert.That((body["data"]!["tier"]!.GetValue<string>(), body["data"]!["jobs_limit"]!.GetValue<long>()), Is.EqualTo(("pro", 100_000L)));
     }

@@ -128,7 +128,7 @@ public sealed class JobStoreTransitionTests : PostgresFixture
 
         var entry = await Store.JobsFailAsync(new JobsFailParams(job.Id, 1, "w1", "smtp timeout", retryAt), Ct);
 
-        Assert.That(entry, Is.EqualTo(new Redis.QueueEntry(job.Id, QueueNames.Default, 7, retryAt)));
+        Assert.That(entry, Is.EqualTo(new Redis.QueueEntry(job.Id, job.Type, QueueNames.Default, 7, retryAt)));
         var read = await GetAsync(job.Id);
         using (Assert.EnterMultipleScope())
         {
@@ -238,7 +238,7 @@ public sealed class JobStoreTransitionTests : PostgresFixture
 
         var entries = await Store.JobsHandBackAsync([(job.Id, 1)], "w1", at, Ct);
 
-        Assert.That(entries, Is.EqualTo(new[] { new Redis.QueueEntry(job.Id, QueueNames.Critical, 9, at) }));
+        Assert.That(entries, Is.EqualTo(new[] { new Redis.QueueEntry(job.Id, job.Type, QueueNames.Critical, 9, at) }));
         var read = await GetAsync(job.Id);
         using (Assert.EnterMultipleScope())
         {

@@ -43,6 +43,23 @@ public sealed class RedisBrokerTests
     }
 
     [Test]
+    public async Task Push_LeavesARemoteWorkersJobOutOfTheIndex_AndWakesTheLeasesWithItsType()
+    {
+        var broker = NewBroker();
+        var woken = new TaskCompletionSource<IReadOnlyList<string>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await broker.SubscribeLeaseWakeAsync(types => woken.TrySetResult(types));
+        var remote = Entry(QueueNames.Default, 5, DateTime.UtcNow, type: "email.send");
+        var later = Entry(QueueNames.Default, 5, DateTime.UtcNow.AddMinutes(5), type: "report.build");
+
+        await broker.PushAsync([remote, later]);
+
+        var depths = await broker.DepthsAsync();
+        Assert.That((depths[QueueNames.Default], depths["delayed"]), Is.EqualTo((0L, 0L)), "no built-in worker may claim them");
+        Assert.That(await woken.Task.WaitAsync(Wait), Is.EqualTo(new[] { "email.send" }), "only the due one wakes the leases");
+        Assert.That(await broker.FindUnindexedAsync([remote, later]), Is.Empty, "the rebuild does not count them as lost from the index");
+    }
+
+    [Test]
     public async Task Push_KeepsOneMember_WhenTheSameJobIsPushedTwice()
     {
         var broker = NewBroker();
@@ -273,7 +290,7 @@ public sealed class RedisBrokerTests
         Assert.That(ids, Is.EqualTo(new[] { fresh.Id, young.Id }));
     }
 
-    private static QueueEntry Entry(string queue, int priority, DateTime readyAt) => new(Guid.CreateVersion7(), queue, priority, readyAt);
+    private static QueueEntry Entry(string queue, int priority, DateTime readyAt, string type = "noop") => new(Guid.CreateVersion7(), type, queue, priority, readyAt);
 
     private RedisBroker NewBroker(JobQueueSettings? settings = null) =>
         new(_redis, new RedisKeys(TestRedisPrefix.New()), settings ?? new JobQueueSettings(), TimeProvider.System);

@@ -81,8 +81,9 @@ public sealed class EnvelopeAndAuthTests : ApiFixture
         var (status, body) = await SendAsync(HttpMethod.Get, "/health", client: anonymous);
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(body["data"]!["status"]!.GetValue<string>(), Is.EqualTo("ok"));
-        Assert.That(body["data"]!["checks"]!["postgres"]!.GetValue<string>(), Is.EqualTo("ok"));
-        Assert.That(body["data"]!["checks"]!["redis"]!.GetValue<string>(), Is.EqualTo("ok"));
+        // At the top level, not in the envelope: the original's SDKs read it so.
+        Assert.That(body["status"]!.GetValue<string>(), Is.EqualTo("ok"));
+        Assert.That(body["checks"]!["postgres"]!.GetValue<string>(), Is.EqualTo("ok"));
+        Assert.That(body["checks"]!["redis"]!.GetValue<string>(), Is.EqualTo("ok"));
     }
 }

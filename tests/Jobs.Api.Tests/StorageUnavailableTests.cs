@@ -50,7 +50,8 @@ public sealed class StorageUnavailableTests
         var body = await Envelope.ReadAsync(response);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), body.ToJsonString());
-        Assert.That(body["data"]!["checks"]!["postgres"]!.GetValue<string>(), Does.StartWith("error"));
-        Assert.That(body["data"]!["checks"]!["redis"]!.GetValue<string>(), Is.EqualTo("ok"));
+        Assert.That(body["status"]!.GetValue<string>(), Is.EqualTo("degraded"));
+        Assert.That(body["checks"]!["postgres"]!.GetValue<string>(), Does.StartWith("error"));
+        Assert.That(body["checks"]!["redis"]!.GetValue<string>(), Is.EqualTo("ok"));
     }
 }

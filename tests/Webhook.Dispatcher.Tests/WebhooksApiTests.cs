@@ -38,6 +38,16 @@ public sealed class WebhooksApiTests() : DispatcherFixture(new Dictionary<string
         Assert.That(created["has_secret"]!.GetValue<bool>(), Is.True);
     }
 
+    [TestCase("""{"url":"https://example.com/c"}""")]
+    [TestCase("""{"url":"https://example.com/c","events":[]}""")]
+    public async Task Create_WithoutEvents_SubscribesToTheOriginalsDefaults(string json)
+    {
+        // The original's clients create webhooks without events and expect outcomes only.
+        var created = await SubscribeAsync(Tenant, json);
+
+        Assert.That(created["events"]!.AsArray().Select(e => e!.GetValue<string>()), Is.EqualTo(new[] { "job.completed", "job.failed", "job.dead" }));
+    }
+
     [TestCase("""{"events":["job.completed"]}""", HttpStatusCode.UnprocessableEntity, "'url' is required")]
     [TestCase("""{"url":"gopher://example.com"}""", HttpStatusCode.UnprocessableEntity, "absolute http or https URL")]
     [TestCase("""{"url":"http://10.0.0.5/hook"}""", HttpStatusCode.UnprocessableEntity, "is refused")]

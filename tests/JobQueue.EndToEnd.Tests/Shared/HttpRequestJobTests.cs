@@ -68,6 +68,6 @@ public sealed class HttpRequestJobTests
     private async Task<JsonElement> ResultAsync(Guid id)
     {
         using var response = await _sut.Client.GetAsync($"/api/v1/jobs/{id}/result");
-        return (await response.EnvelopeAsync()).GetProperty("data");
+        return await response.EnvelopeAsync(); // the stored JSON itself
     }
 }

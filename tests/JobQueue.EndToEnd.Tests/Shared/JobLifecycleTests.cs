@@ -31,13 +31,15 @@ public sealed class JobLifecycleTests
 
         var job = await _sut.WaitForJobAsync(id, "completed", Bound);
 
+        // The stored JSON itself, not in the envelope (the original's clients read it so).
         using var result = await _sut.Client.GetAsync($"/api/v1/jobs/{id}/result");
         var resultBody = await result.EnvelopeAsync();
         Assert.That(result.StatusCode, Is.EqualTo(HttpStatusCode.OK), resultBody.ToString());
+        Assert.That(result.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"));
         var workerId = job.GetProperty("worker_id").GetString();
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(JsonNode.DeepEquals(JsonNode.Parse(resultBody.GetProperty("data").GetRawText()), payload), Is.True, $"result {resultBody.GetProperty("data")} != payload {payload.ToJsonString()}");
+            Assert.That(JsonNode.DeepEquals(JsonNode.Parse(resultBody.GetRawText()), payload), Is.True, $"result {resultBody} != payload {payload.ToJsonString()}");
             Assert.That(job.GetProperty("attempts").GetInt32(), Is.EqualTo(1));
             Assert.That(workerId, Is.Not.Null.And.Not.Empty);
             Assert.That(job.GetProperty("started_at").GetDateTimeOffset(), Is.GreaterThanOrEqualTo(job.GetProperty("created_at").GetDateTimeOffset()));
@@ -297,14 +299,16 @@ public sealed class JobLifecycleTests
     }
 
     [Test]
-    public async Task Health_Answers200_WithEveryCheckOk()
+    public async Task Health_Answers200_WithEveryCheckOk_AtTheTopLevelAsTheOriginal()
     {
         var anonymous = _sut.CreateClient(apiKey: null);
         using var response = await anonymous.GetAsync("/health");
         var body = await response.EnvelopeAsync();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body.ToString());
 
-        var data = body.GetProperty("data");
+        var data = body;
+        Assert.That(body.TryGetProperty("data", out _), Is.False, "no envelope: " + body);
+        Assert.That(body.GetProperty("uptime").GetString(), Does.Match(@"^\d+\.\d\d:\d\d:\d\d$"), body.ToString());
         var checks = data.GetProperty("checks").EnumerateObject().ToDictionary(c => c.Name, c => c.Value.GetString());
         using (Assert.EnterMultipleScope())
         {

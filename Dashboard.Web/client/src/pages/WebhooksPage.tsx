@@ -74,7 +74,7 @@ function NewWebhookDialog({ onClose }: { onClose: () => void }) {
           <input value={description} onChange={(e) => setDescription(e.target.value)} maxLength={500} />
         </label>
         <fieldset className="checkboxes">
-          <legend>Events (none checked: every job event)</legend>
+          <legend>Events (none checked: job.completed, job.failed and job.dead)</legend>
           {WEBHOOK_EVENTS.map((event) => (
             <label key={event} className="checkbox">
               <input type="checkbox" checked={events.has(event)} onChange={() => toggle(event)} />
