@@ -5,6 +5,7 @@ using System.Text.Json;
 using JobQueue.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddJobQueueClient(o =>
@@ -12,7 +13,7 @@ builder.Services.AddJobQueueClient(o =>
     o.BaseAddress ??= new Uri(Environment.GetEnvironmentVariable("JOBQUEUE_URL") ?? "http://localhost:8080");
     o.ApiKey ??= Environment.GetEnvironmentVariable("JOBQUEUE_API_KEY");
 });
-builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
 using var host = builder.Build();
 var jobs = host.Services.GetRequiredService<JobQueueClient>();
 
