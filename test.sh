@@ -20,6 +20,10 @@ command -v prometheus >/dev/null 2>&1 || [[ -x /usr/bin/prometheus ]] || missing
 # The dashboard: built with Node's npm (Dashboard.Web/client), tested in Debian's Chromium (tests/Dashboard.Web.Tests).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+# The SDKs' own suites (tests/JobQueue.EndToEnd.Tests/Sdks): Go's with Debian's go, Python's with Debian's python3 and
+# httpx (PyPI is not reachable), Node's with the npm above.
+command -v go >/dev/null 2>&1 || missing+=(golang-go)
+/usr/bin/python3 -c 'import httpx' >/dev/null 2>&1 || missing+=(python3 python3-httpx)
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]]; then
     echo "test.sh: installing ${missing[*]}"

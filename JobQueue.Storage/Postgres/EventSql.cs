@@ -63,8 +63,8 @@ internal static class EventSql
     /// run (completed, failed, dead, cancelled while running, lost to an expired lease) also becomes its row in
     /// <c>job_attempts</c> (migration 0009), here rather than in the statements that settle jobs, off the hot path.
     /// </summary>
-    public const string Relay =
-        """
+    public static readonly string Relay =
+        $"""
         WITH taken AS (
             DELETE FROM job_events
             WHERE id IN (SELECT id FROM job_events ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED)
@@ -91,20 +91,31 @@ internal static class EventSql
             RETURNING 1),
         attempts_recorded AS (
             INSERT INTO job_attempts (job_id, attempt, worker_id, started_at, finished_at, duration_ms, outcome, error)
-            SELECT u.job_id, u.attempt,
-                   -- The lease rescue clears the job's worker before its event is built; its error names the worker.
-                   COALESCE(t.worker_id, substring(u.error from '^lease expired: worker (.*) stopped heartbeating$'), 'unknown'),
-                   t.ts - make_interval(secs => u.millis / 1000), t.ts, u.millis,
-                   CASE WHEN t.event = 'job.failed' AND t.status = 'pending' THEN 'lost' ELSE t.status END, u.error
-            FROM taken t
-            CROSS JOIN LATERAL unnest(t.job_ids, t.attempts, t.millis, t.errors) AS u(job_id, attempt, millis, error)
-            -- The outcome of a run: a cancel before the job ran (no worker) ended no attempt.
-            WHERE (t.event IN ('job.completed', 'job.failed', 'job.dead') OR (t.event = 'job.cancelled' AND t.worker_id IS NOT NULL))
-              AND u.millis IS NOT NULL)
+            SELECT job_id, attempt, worker_id, started_at, finished_at, duration_ms, outcome, error
+            FROM ({AttemptsEndedBy("taken")}) ended)
         SELECT t.id, t.event, t.status, t.ts, t.worker_id AS workerid, t.retry_at AS retryat, t.job_ids AS jobids, t.owners,
                t.types, t.queues, t.priorities, t.attempts, t.max_attempts AS maxattempts, t.trace_parents AS traceparents,
                t.millis, t.errors, (SELECT count(*) FROM fanout) AS deliveries
         FROM taken t
         ORDER BY t.id
+        """;
+
+    /// <summary>
+    /// The attempts that the events of <paramref name="events"/> (<c>job_events</c> or rows taken from it) end, as
+    /// <c>job_attempts</c> rows plus the event's id: what the relay records, and what the attempts read adds for
+    /// events not yet relayed, so a job's list holds its last attempt as soon as its status says it ended.
+    /// </summary>
+    public static string AttemptsEndedBy(string events) =>
+        $"""
+        SELECT t.id AS event_id, u.job_id, u.attempt,
+               -- The lease rescue clears the job's worker before its event is built; its error names the worker.
+               COALESCE(t.worker_id, substring(u.error from '^lease expired: worker (.*) stopped heartbeating$'), 'unknown') AS worker_id,
+               t.ts - make_interval(secs => u.millis / 1000) AS started_at, t.ts AS finished_at, u.millis AS duration_ms,
+               CASE WHEN t.event = 'job.failed' AND t.status = 'pending' THEN 'lost' ELSE t.status END AS outcome, u.error
+        FROM {events} t
+        CROSS JOIN LATERAL unnest(t.job_ids, t.attempts, t.millis, t.errors) AS u(job_id, attempt, millis, error)
+        -- The outcome of a run: a cancel before the job ran (no worker) ended no attempt.
+        WHERE (t.event IN ('job.completed', 'job.failed', 'job.dead') OR (t.event = 'job.cancelled' AND t.worker_id IS NOT NULL))
+          AND u.millis IS NOT NULL
         """;
 }

@@ -296,11 +296,25 @@ internal static class JobSql
         SELECT count(*)::int FROM gone
         """;
 
-    /// <summary>A job's finished attempts, oldest first (the running one is the job row itself).</summary>
-    public const string Attempts =
-        """
+    /// <summary>
+    /// A job's finished attempts, oldest first (the running one is the job row itself): those the relay recorded, then
+    /// those whose events it has not taken yet. Without the second part a client that saw <c>completed</c> read a list
+    /// without that attempt for a few milliseconds (every SDK suite tripped on it). One statement sees the relay's
+    /// move of an event into <c>job_attempts</c> either before or after, never both or neither; <c>job_events</c> holds
+    /// only the events of the last moments, so the scan is short.
+    /// </summary>
+    public static readonly string Attempts =
+        $"""
         SELECT attempt, worker_id AS workerid, started_at AS startedat, finished_at AS finishedat, duration_ms AS durationms, outcome, error
-        FROM job_attempts WHERE job_id = @id ORDER BY id
+        FROM (
+            SELECT 0 AS relayed_later, id AS seq, attempt, worker_id, started_at, finished_at, duration_ms, outcome, error
+            FROM job_attempts WHERE job_id = @id
+            UNION ALL
+            SELECT 1, event_id, attempt, worker_id, started_at, finished_at, duration_ms, outcome, error
+            FROM ({EventSql.AttemptsEndedBy("(SELECT * FROM job_events WHERE @id = ANY (job_ids))")}) ended
+            WHERE job_id = @id
+        ) attempts
+        ORDER BY relayed_later, seq
         """;
 
     /// <summary>Per queue, the caller's jobs waiting (pending, delayed, or failed and waiting for a retry) and running.</summary>

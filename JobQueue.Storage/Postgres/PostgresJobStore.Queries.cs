@@ -50,8 +50,8 @@ public sealed partial class PostgresJobStore
 
     /// <summary>
     /// Every attempt of the caller's job, oldest first: the finished ones the event relay recorded, then the running
-    /// one from the job row. Null when the job is not the caller's. An attempt's outcome becomes visible here when the
-    /// relay takes its event (milliseconds after the job's own status changes).
+    /// one from the job row. Null when the job is not the caller's. An attempt's outcome is here as soon as the job's
+    /// status shows it (from its event while the relay has not recorded it yet).
     /// </summary>
     public async Task<IReadOnlyList<JobAttempt>?> JobsAttemptsAsync(Guid id, string? owner, CancellationToken ct)
     {

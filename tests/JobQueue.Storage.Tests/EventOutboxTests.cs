@@ -76,6 +76,25 @@ public sealed class EventOutboxTests : PostgresFixture
     }
 
     [Test]
+    public async Task AJobsAttempts_ListEveryEndedAttempt_BeforeTheRelayRecordsThem_AsAfter()
+    {
+        var now = JobFactory.Now();
+        var job = await JobFactory.CreateRunningAsync(Store, "w1", now, now + Lease, new JobOpts { MaxAttempts = 3 }, Ct);
+        await Store.JobsFailAsync(new JobsFailParams(job.Id, 1, "w1", "boom", now.AddSeconds(1)), Ct);
+        await Store.JobsClaimAsync(new JobsClaimParams([job.Id], "w2", now.AddSeconds(1), now.AddSeconds(1) + Lease), Ct);
+        await Store.JobsCompleteManyAsync([new JobCompletion(job.Id, 2, "{}")], "w2", now.AddSeconds(1.5), Ct);
+
+        var beforeRelay = await Store.JobsAttemptsAsync(job.Id, null, Ct);
+        await PumpAllAsync();
+        var afterRelay = await Store.JobsAttemptsAsync(job.Id, null, Ct);
+
+        var expected = new[] { (1, "w1", "failed", (string?)"boom"), (2, "w2", "completed", (string?)null) };
+        Assert.That(beforeRelay!.Select(a => (a.Attempt, a.WorkerId, a.Outcome, a.Error)), Is.EqualTo(expected), "read from the events");
+        Assert.That(afterRelay, Is.EqualTo(beforeRelay), "the relay recorded the same rows");
+        Assert.That(afterRelay![1].DurationMs, Is.EqualTo(500).Within(0.01));
+    }
+
+    [Test]
     public async Task AStatementThatRollsBack_LeavesNoEvent()
     {
         var good = JobFactory.New();

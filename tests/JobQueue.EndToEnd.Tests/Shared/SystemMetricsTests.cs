@@ -57,8 +57,9 @@ public sealed class SystemMetricsTests
         await WaitUntil(async () =>
         {
             after = await ScrapeAsync();
-            return Grew(before, after, "jobqueue_jobs_completed_total", ("job_type", "echo"))
-                && Grew(before, after, "jobqueue_jobs_dead_total", ("job_type", "fail"))
+            // Other fixtures run echo and fail jobs on other queues too: each series is named by queue and type.
+            return Grew(before, after, "jobqueue_jobs_completed_total", ("queue", "default"), ("job_type", "echo"))
+                && Grew(before, after, "jobqueue_jobs_dead_total", ("queue", "default"), ("job_type", "fail"))
                 && after.Value("jobqueue_jobs_cancelled_total", ("queue", "bulk"), ("job_type", type)) >= 1;
         }, Bound, "the completed, dead and cancelled counters moved");
 

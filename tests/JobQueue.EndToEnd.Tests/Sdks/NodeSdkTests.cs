@@ -1,9 +1,9 @@
 using JobQueue.Testing;
 
-namespace JobQueue.EndToEnd.Tests.Shared.Sdks;
+namespace JobQueue.EndToEnd.Tests.Sdks;
 
 /// <summary>
-/// The Node/TypeScript SDK (<c>sdk/node</c>, <c>@jobqueue/client</c>) against the shared system through its gateway:
+/// The Node/TypeScript SDK (<c>sdk/node</c>, <c>@jobqueue/client</c>) against the SDK system through its gateway:
 /// its own node:test suite, one NUnit test per test file, so a failure names the area. The package is installed
 /// from its lock file and built (ESM, CommonJS, declarations) once, as a user's <c>npm ci &amp;&amp; npm run build</c> would.
 /// </summary>
@@ -26,8 +26,8 @@ public sealed class NodeSdkTests
     {
         _environment = new Dictionary<string, string?>
         {
-            ["JOBQUEUE_URL"] = SharedSystem.System.GatewayUrl,
-            ["JOBQUEUE_ADMIN_KEY"] = SharedSystem.AdminKey,
+            ["JOBQUEUE_URL"] = SdkSystem.System.GatewayUrl,
+            ["JOBQUEUE_ADMIN_KEY"] = SdkSystem.AdminKey,
             ["NO_COLOR"] = "1",
         };
         await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], TimeSpan.FromMinutes(5));
@@ -35,7 +35,7 @@ public sealed class NodeSdkTests
     }
 
     [TestCaseSource(nameof(TestFiles))]
-    public async Task TestFile_PassesAgainstTheSharedSystem(string file)
+    public async Task TestFile_PassesAgainstTheSystem(string file)
     {
         var result = await ExternalCommand.RunAsync("node", ["--test", "--test-reporter=spec", $"test/{file}"], SdkDirectory, _environment, TimeSpan.FromMinutes(4));
         await TestContext.Out.WriteLineAsync(result.Text);

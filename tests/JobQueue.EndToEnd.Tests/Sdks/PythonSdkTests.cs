@@ -1,9 +1,9 @@
 using JobQueue.Testing;
 
-namespace JobQueue.EndToEnd.Tests.Shared.Sdks;
+namespace JobQueue.EndToEnd.Tests.Sdks;
 
 /// <summary>
-/// The Python SDK's own unittest suite (sdk/python/tests) against the shared system, one NUnit test per test module,
+/// The Python SDK's own unittest suite (sdk/python/tests) against the SDK system, one NUnit test per test module,
 /// with Debian's /usr/bin/python3 and its python3-httpx (the python3 first on PATH may be a build without httpx).
 /// </summary>
 [TestFixture]
@@ -26,7 +26,7 @@ public sealed class PythonSdkTests
     [TestCase("test_worker")]
     [TestCase("test_async_worker")]
     [TestCase("test_quickstart")]
-    public async Task Module_PassesAgainstTheSharedSystem(string module)
+    public async Task Module_PassesAgainstTheSystem(string module)
     {
         var result = await ExternalCommand.RunAsync(
             Python,
@@ -34,8 +34,8 @@ public sealed class PythonSdkTests
             SdkDirectory,
             new Dictionary<string, string?>
             {
-                ["JOBQUEUE_URL"] = SharedSystem.System.GatewayUrl,
-                ["JOBQUEUE_ADMIN_KEY"] = SharedSystem.AdminKey,
+                ["JOBQUEUE_URL"] = SdkSystem.System.GatewayUrl,
+                ["JOBQUEUE_ADMIN_KEY"] = SdkSystem.AdminKey,
                 ["PYTHONPATH"] = Path.Combine(SdkDirectory, "src"),
                 ["PYTHONDONTWRITEBYTECODE"] = "1",
             },

@@ -1,10 +1,10 @@
 using System.Text.RegularExpressions;
 using JobQueue.Testing;
 
-namespace JobQueue.EndToEnd.Tests.Shared.Sdks;
+namespace JobQueue.EndToEnd.Tests.Sdks;
 
 /// <summary>
-/// The Go SDK's own suite (<c>sdk/go</c>, <c>go vet</c> and <c>go test</c>) against the shared system through its
+/// The Go SDK's own suite (<c>sdk/go</c>, <c>go vet</c> and <c>go test</c>) against the SDK system through its
 /// gateway. The suite runs once; each Go test is reported here as a test of its own, with its output.
 /// Needs Debian's <c>golang-go</c> (Go 1.19).
 /// </summary>
@@ -27,8 +27,8 @@ public sealed partial class GoSdkTests
     public async Task RunTheSuiteAsync()
     {
         var environment = GoEnvironment();
-        environment["JOBQUEUE_URL"] = SharedSystem.System.GatewayUrl;
-        environment["JOBQUEUE_ADMIN_KEY"] = SharedSystem.AdminKey;
+        environment["JOBQUEUE_URL"] = SdkSystem.System.GatewayUrl;
+        environment["JOBQUEUE_ADMIN_KEY"] = SdkSystem.AdminKey;
 
         _vet = await ExternalCommand.RunAsync("go", ["vet", "./..."], SdkDirectory, environment, TimeSpan.FromMinutes(5));
         _test = await ExternalCommand.RunAsync("go", ["test", "-count=1", "-v", "./..."], SdkDirectory, environment, TimeSpan.FromMinutes(10));
