@@ -62,18 +62,25 @@ public sealed class PostgresWorkerStore(NpgsqlDataSource dataSource)
             jobs_processed = EXCLUDED.jobs_processed, jobs_failed = EXCLUDED.jobs_failed, last_seen = EXCLUDED.last_seen
         """;
 
-    // A remote worker registers itself with every lease. Its id is its own only within its tenant: a row of a
-    // built-in worker or of another tenant's worker is never taken over (no row comes back).
+    // A remote worker registers itself with every lease. Its id is its own within its tenant: a built-in worker's row
+    // is never taken over, nor another tenant's worker while it lives (no row comes back). A dead one's id (stopped, or
+    // silent past its alive_until, with no job still running under it) passes to the tenant that leases with it next,
+    // starting afresh: ids are global, and "worker-1" once used by one tenant must not be refused to every other forever.
     private const string UpsertRemote =
         """
         INSERT INTO workers (id, host, pid, status, queues, types, concurrency, running, started_at, last_seen, kind, owner, alive_until)
         VALUES (@id, @host, 0, 'active', @queues, @types, @concurrency, 0, @now, @now, 'remote', @owner, @alive_until)
         ON CONFLICT (id) DO UPDATE SET status = 'active', host = EXCLUDED.host, queues = EXCLUDED.queues, types = EXCLUDED.types,
-            concurrency = EXCLUDED.concurrency, last_seen = EXCLUDED.last_seen,
-            started_at = CASE WHEN workers.status = 'stopped' THEN EXCLUDED.started_at ELSE workers.started_at END,
-            alive_until = GREATEST(workers.alive_until, EXCLUDED.alive_until),
+            concurrency = EXCLUDED.concurrency, last_seen = EXCLUDED.last_seen, owner = EXCLUDED.owner,
+            started_at = CASE WHEN workers.status = 'stopped' OR workers.owner IS DISTINCT FROM EXCLUDED.owner THEN EXCLUDED.started_at ELSE workers.started_at END,
+            alive_until = CASE WHEN workers.owner IS DISTINCT FROM EXCLUDED.owner THEN EXCLUDED.alive_until ELSE GREATEST(workers.alive_until, EXCLUDED.alive_until) END,
+            jobs_processed = CASE WHEN workers.owner IS DISTINCT FROM EXCLUDED.owner THEN 0 ELSE workers.jobs_processed END,
+            jobs_failed = CASE WHEN workers.owner IS DISTINCT FROM EXCLUDED.owner THEN 0 ELSE workers.jobs_failed END,
             running = (SELECT count(*) FROM jobs WHERE status = 'running' AND worker_id = EXCLUDED.id)
-        WHERE workers.kind = 'remote' AND workers.owner IS NOT DISTINCT FROM EXCLUDED.owner
+        WHERE workers.kind = 'remote'
+          AND (workers.owner IS NOT DISTINCT FROM EXCLUDED.owner
+               OR ((workers.status = 'stopped' OR workers.alive_until < EXCLUDED.last_seen)
+                   AND NOT EXISTS (SELECT 1 FROM jobs WHERE status = 'running' AND worker_id = workers.id)))
         RETURNING id
         """;
 

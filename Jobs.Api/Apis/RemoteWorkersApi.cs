@@ -41,7 +41,7 @@ public static class RemoteWorkersApi
 
             var jobs = await remote.LeaseAsync(RequireCallerFilter.Get(ctx), spec!, ctx.RequestAborted);
             return jobs is null
-                ? ApiResults.Conflict(ctx, $"worker id '{spec!.WorkerId}' is taken by a built-in worker or another tenant's worker: choose another")
+                ? ApiResults.Conflict(ctx, $"worker id '{spec!.WorkerId}' is taken by a built-in worker or a live worker of another tenant: choose another")
                 : ApiResults.Ok(ctx, jobs.Select(LeasedJobResponse.From).ToList());
         }
     }

@@ -52,6 +52,16 @@ internal static class Api
         return body;
     }
 
+    /// <summary>A new account's client (its own tenant), signed in with the API key made at registration.</summary>
+    public static async Task<HttpClient> RegisterTenantAsync(this SystemUnderTest sut, string emailPrefix)
+    {
+        using var anonymous = sut.CreateClient(null);
+        using var response = await anonymous.PostAsJsonAsync("/auth/register", new { email = $"{emailPrefix}-{Guid.NewGuid():N}@example.com", password = "correct horse battery staple" });
+        var body = await response.EnvelopeAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), body.ToString());
+        return sut.CreateClient(body.GetProperty("data").GetProperty("api_key").GetProperty("key").GetString());
+    }
+
     /// <summary>POST /api/v1/jobs, asserting 201; returns the job.</summary>
     public static async Task<JsonElement> EnqueueAsync(this SystemUnderTest sut, object request)
     {

@@ -77,7 +77,7 @@ public sealed class JobInsightTests
             Does.Contain((id, "sleep")), worker.ToString());
 
         // Another tenant sees the worker but not this tenant's job on it.
-        using var stranger = await RegisteredClientAsync();
+        using var stranger = await _sut.RegisterTenantAsync("insight");
         var theirs = (await stranger.GetFromJsonAsync<JsonElement>("/api/v1/workers")).GetProperty("data");
         Assert.That(theirs.EnumerateArray().Single(w => w.GetProperty("id").GetString() == workerId).GetProperty("current_jobs").GetArrayLength(), Is.Zero, theirs.ToString());
 
@@ -93,7 +93,7 @@ public sealed class JobInsightTests
     public async Task Attempts_OfAnotherTenantsJob_AreNotFound_AsIsAnUnknownJob()
     {
         var id = await _sut.EnqueueIdAsync(new { type = "echo", payload = new { } });
-        using var stranger = await RegisteredClientAsync();
+        using var stranger = await _sut.RegisterTenantAsync("insight");
 
         using var theirs = await stranger.GetAsync($"/api/v1/jobs/{id}/attempts");
         var error = await theirs.ErrorEnvelopeAsync(HttpStatusCode.NotFound);
@@ -125,7 +125,7 @@ public sealed class JobInsightTests
     [Test]
     public async Task Stats_CountEachQueuesWaitingJobs_ForTheCallerOnly()
     {
-        using var tenant = await RegisteredClientAsync();
+        using var tenant = await _sut.RegisterTenantAsync("insight");
         var runAt = DateTime.UtcNow.AddHours(1).ToString("O");
         foreach (var (queue, count) in new[] { ("critical", 2), ("bulk", 3) })
         {
@@ -147,15 +147,5 @@ public sealed class JobInsightTests
         var body = await response.EnvelopeAsync();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body.ToString());
         return body.GetProperty("data").GetProperty("items");
-    }
-
-    /// <summary>A new account's client (its own tenant), signed in with the API key made at registration.</summary>
-    private async Task<HttpClient> RegisteredClientAsync()
-    {
-        using var anonymous = _sut.CreateClient(null);
-        using var response = await anonymous.PostAsJsonAsync("/auth/register", new { email = $"insight-{Guid.NewGuid():N}@example.com", password = "correct horse battery staple" });
-        var body = await response.EnvelopeAsync();
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), body.ToString());
-        return _sut.CreateClient(body.GetProperty("data").GetProperty("api_key").GetProperty("key").GetString());
     }
 }
