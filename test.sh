@@ -94,6 +94,19 @@ if ((${#failed_names[@]})); then
   echo
   echo "Failed tests:"
   printf '  %s\n' "${failed_names[@]}"
+  # Why each failed: the first lines of its message, so that a CI log that keeps only the end still says it.
+  /usr/bin/python3 - "$results" <<'PY' || true
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for trx in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
+    for result in ET.parse(trx).getroot().iterfind(".//t:UnitTestResult", ns):
+        if result.get("outcome") in ("Passed", "NotExecuted", "Inconclusive"):
+            continue
+        message = result.findtext("t:Output/t:ErrorInfo/t:Message", default="(no message)", namespaces=ns)
+        print(f"\n  {result.get('testName')}:")
+        for line in message.strip().splitlines()[:12]:
+            print(f"    {line[:300]}")
+PY
 fi
 
 # What fails outside any test lands in the run's <RunInfos> as outcome="Error" (blame's notes are "Warning"): a fixture's OneTimeTearDown

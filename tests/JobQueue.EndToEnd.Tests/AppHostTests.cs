@@ -41,6 +41,9 @@ public sealed class AppHostTests
 
         // The one-shot migration ran to completion (exit 0) before the services started; none of them migrates.
         Assert.That(sut.App.ResourceNotifications.TryGetCurrentState("migrations", out var migrations), Is.True);
+        // The log is streamed apart from the state, so the state can say Finished before the line arrives (a CI run failed
+        // here and kept no message): wait for the line, then count.
+        await sut.WaitForLogAsync("Applied migrations", Bound);
         using (Assert.EnterMultipleScope())
         {
             Assert.That(migrations!.Snapshot.State?.Text, Is.EqualTo(KnownResourceStates.Finished));
