@@ -11,6 +11,7 @@ builder.AddGateway();
 var app = builder.Build();
 app.UseJobQueueApiDefaults();
 app.MapDefaultEndpoints();
+app.MapApiReference();
 app.MapGateway();
 
 app.Run();
