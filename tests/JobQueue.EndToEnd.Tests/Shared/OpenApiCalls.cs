@@ -141,10 +141,19 @@ public sealed class OpenApiWorld(HttpClient http, string adminKey)
         }
     }
 
-    /// <summary>Sends a request as <paramref name="caller"/>; <paramref name="body"/> is serialized to JSON unless it is already a string.</summary>
-    public Task<HttpResponseMessage> SendAsync(string method, string url, Caller caller, object? body = null, string contentType = "application/json", string? asKey = null)
+    /// <summary>
+    /// Sends a request as <paramref name="caller"/>; <paramref name="body"/> is serialized to JSON unless it is already a string.
+    /// <paramref name="closeConnection"/> for a request the server refuses before reading its body (413): the server
+    /// then closes the connection, and the client must not reuse it for the next call (which would end prematurely).
+    /// </summary>
+    public Task<HttpResponseMessage> SendAsync(string method, string url, Caller caller, object? body = null, string contentType = "application/json", string? asKey = null, bool closeConnection = false)
     {
         var request = new HttpRequestMessage(new HttpMethod(method), url);
+        if (closeConnection)
+        {
+            request.Headers.ConnectionClose = true;
+        }
+
         switch (caller)
         {
             case Caller.WrongKey:
