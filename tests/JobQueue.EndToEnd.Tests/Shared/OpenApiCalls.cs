@@ -102,6 +102,24 @@ public sealed class OpenApiWorld(HttpClient http, string adminKey)
             await SendAsync("POST", "/api/v1/cron", Caller.TenantKey, new { name = name ?? $"nightly-{Guid.NewGuid():N}", job_type = "noop", cron_expression = "0 3 * * *", enabled = false }),
             HttpStatusCode.Created)).GetProperty("id").GetGuid();
 
+    /// <summary>
+    /// A job type of its own for one call, that no built-in worker serves: only the lease of that call sees its job,
+    /// whatever an earlier call's lease left running or expiring.
+    /// </summary>
+    public static string RemoteType() => $"openapi.remote.{Guid.NewGuid():N}";
+
+    /// <summary>A remote worker id of its own for one call: the tenant's once it leases.</summary>
+    public static string RemoteWorker() => $"openapi-{Guid.NewGuid():N}";
+
+    /// <summary>A job the tenant's remote worker leased (running): its id and lease token.</summary>
+    public async Task<(Guid Job, string Token)> LeasedJobAsync()
+    {
+        var type = RemoteType();
+        var id = await EnqueueAsync(new { type });
+        var leased = await DataAsync(await SendAsync("POST", "/api/v1/workers/lease", Caller.TenantKey, new { worker_id = RemoteWorker(), types = new[] { type } }), HttpStatusCode.OK);
+        return (id, leased.EnumerateArray().Single(j => j.GetProperty("id").GetGuid() == id).GetProperty("lease_token").GetString()!);
+    }
+
     public async Task<Guid> SecondKeyAsync() =>
         (await DataAsync(await SendAsync("POST", "/api/v1/keys", Caller.TenantKey, new { name = "second" }), HttpStatusCode.Created)).GetProperty("id").GetGuid();
 
@@ -123,10 +141,19 @@ public sealed class OpenApiWorld(HttpClient http, string adminKey)
         }
     }
 
-    /// <summary>Sends a request as <paramref name="caller"/>; <paramref name="body"/> is serialized to JSON unless it is already a string.</summary>
-    public Task<HttpResponseMessage> SendAsync(string method, string url, Caller caller, object? body = null, string contentType = "application/json", string? asKey = null)
+    /// <summary>
+    /// Sends a request as <paramref name="caller"/>; <paramref name="body"/> is serialized to JSON unless it is already a string.
+    /// <paramref name="closeConnection"/> for a request the server refuses before reading its body (413): the server
+    /// then closes the connection, and the client must not reuse it for the next call (which would end prematurely).
+    /// </summary>
+    public Task<HttpResponseMessage> SendAsync(string method, string url, Caller caller, object? body = null, string contentType = "application/json", string? asKey = null, bool closeConnection = false)
     {
         var request = new HttpRequestMessage(new HttpMethod(method), url);
+        if (closeConnection)
+        {
+            request.Headers.ConnectionClose = true;
+        }
+
         switch (caller)
         {
             case Caller.WrongKey:

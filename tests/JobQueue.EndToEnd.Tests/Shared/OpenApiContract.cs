@@ -146,7 +146,7 @@ internal sealed class OpenApiContract
             }
 
             var location = node.InstanceLocation.ToString();
-            var schema = Resolve(Uri.UnescapeDataString(node.SchemaLocation.Fragment.TrimStart('#')));
+            var schema = ResolveSchemaLocation(Uri.UnescapeDataString(node.SchemaLocation.Fragment.TrimStart('#')));
             if (schema.ValueKind != JsonValueKind.Object)
             {
                 continue;
@@ -179,8 +179,40 @@ internal sealed class OpenApiContract
         return undocumented;
     }
 
+    /// <summary>
+    /// The schema a result node's location names. JsonSchema.Net 8.0.5 appends a segment that is not in the document
+    /// after <c>items</c> and <c>additionalProperties</c> (<c>…/properties/list/items/list</c> for <c>…/properties/list/items</c>),
+    /// also in the middle of a longer location; such a segment, where the document has nothing, is passed over.
+    /// </summary>
+    private JsonElement ResolveSchemaLocation(string pointer)
+    {
+        var current = Document;
+        var previous = "";
+        foreach (var segment in pointer.Split('/').Skip(1).Select(Unescape))
+        {
+            if (current.ValueKind == JsonValueKind.Object && current.TryGetProperty(segment, out var child))
+            {
+                current = child;
+            }
+            else if (current.ValueKind == JsonValueKind.Array && int.TryParse(segment, CultureInfo.InvariantCulture, out var index) && index < current.GetArrayLength())
+            {
+                current = current[index];
+            }
+            else if (previous is not ("items" or "additionalProperties"))
+            {
+                throw new InvalidOperationException($"openapi.yaml has nothing at #{pointer}");
+            }
+
+            previous = segment;
+        }
+
+        return current;
+    }
+
     private JsonElement Resolve(string pointer) =>
         JsonPointer.Parse(pointer).Evaluate(Document) ?? throw new InvalidOperationException($"openapi.yaml has nothing at #{pointer}");
+
+    private static string Unescape(string segment) => segment.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
 
     private static string Escape(string segment) => segment.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
 
