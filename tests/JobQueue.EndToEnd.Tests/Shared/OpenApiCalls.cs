@@ -145,6 +145,8 @@ public sealed class OpenApiWorld(HttpClient http, string adminKey)
     /// Sends a request as <paramref name="caller"/>; <paramref name="body"/> is serialized to JSON unless it is already a string.
     /// <paramref name="closeConnection"/> for a request the server refuses before reading its body (413): the server
     /// then closes the connection, and the client must not reuse it for the next call (which would end prematurely).
+    /// Such a request also asks <c>Expect: 100-continue</c>, so the body is not sent into a connection the server has
+    /// already closed: without it the refusal sometimes arrived as a broken pipe instead of the 413.
     /// </summary>
     public Task<HttpResponseMessage> SendAsync(string method, string url, Caller caller, object? body = null, string contentType = "application/json", string? asKey = null, bool closeConnection = false)
     {
@@ -152,6 +154,7 @@ public sealed class OpenApiWorld(HttpClient http, string adminKey)
         if (closeConnection)
         {
             request.Headers.ConnectionClose = true;
+            request.Headers.ExpectContinue = true;
         }
 
         switch (caller)
