@@ -41,4 +41,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Encrypted {Count} webhook signing secrets that were stored in plain text")]
     public static partial void PlainSecretsProtected(this ILogger logger, int count);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "Postgres is not reachable yet ({Reason}); encrypting plain webhook secrets again in {Delay}")]
+    public static partial void PlainSecretsRetry(this ILogger logger, string reason, TimeSpan delay);
 }

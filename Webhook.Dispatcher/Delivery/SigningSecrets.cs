@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using JobQueue.Storage.Postgres;
 using Microsoft.AspNetCore.DataProtection;
+using Npgsql;
 
 namespace Webhook.Dispatcher.Delivery;
 
@@ -71,7 +72,30 @@ public sealed class PlainSecretProtector(WebhookStore store, SigningSecrets secr
 {
     private const int BatchSize = 500;
 
+    /// <summary>
+    /// Retries while Postgres is briefly unreachable: this runs before the host starts, and a throw here ended the
+    /// process (exit 134) when a loaded machine made the first connection time out, so the gateway, waiting for this
+    /// service, never became healthy (seen twice in one full test run with three builds beside it).
+    /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await ProtectAllAsync(cancellationToken);
+                return;
+            }
+            catch (NpgsqlException ex) when (ex.IsTransient && !cancellationToken.IsCancellationRequested)
+            {
+                var delay = TimeSpan.FromSeconds(Math.Min(10, attempt));
+                logger.PlainSecretsRetry(ex.Message, delay);
+                await Task.Delay(delay, cancellationToken);
+            }
+        }
+    }
+
+    private async Task ProtectAllAsync(CancellationToken cancellationToken)
     {
         var protectedCount = 0;
         while (true)
